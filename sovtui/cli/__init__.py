@@ -1,0 +1,69 @@
+"""The command line: ``sovtui`` opens the TUI, subcommands serve scripts and SSH.
+
+Each command group lives in its own module in this package and exposes
+``register(subparsers)``; adding a group is one entry in ``COMMAND_GROUPS``.
+Handlers receive ``(args, ctx)`` and return an exit code. Expected failures
+are ``SovtuiError``: printed as one line on stderr, never as a traceback.
+Heavy modules are imported inside handlers so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sovtui import __version__
+from sovtui.errors import SovtuiError
+
+#: Modules in ``sovtui.cli`` that register a command group, in help order.
+COMMAND_GROUPS: tuple[str, ...] = ("paths_cmd", "config_cmd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sovtui",
+        description=(
+            "Self-sovereign AI in the terminal: chat with models you run, hold your "
+            "own Nostr keys, spend from your own Lightning wallet. "
+            "Run with no command to open the app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"sovtui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in COMMAND_GROUPS:
+        importlib.import_module(f"sovtui.cli.{name}").register(subparsers)
+    return parser
+
+
+def run_tui(ctx: object) -> int:
+    from sovtui.ui.app import run
+
+    return run(ctx)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sovtui.context import Context
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        ctx = Context()
+        if handler is None:
+            if args.command is not None:  # a group given without its subcommand
+                args.group_parser.print_help(sys.stderr)
+                return 2
+            return run_tui(ctx)
+        return int(handler(args, ctx) or 0)
+    except SovtuiError as exc:
+        print(f"sovtui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sovtui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``sovtui ... | head``): not an error of ours.
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,293 @@
+"""Typed settings <-> config.toml.
+
+The file is read with tomllib and written with tomli-w. Every section is a
+dataclass with defaults, so an empty (or missing) config.toml is valid. Values
+are checked against the field types; a wrong one raises ``ConfigError`` naming
+the file, the key and what was expected. Keys sovtui does not know are kept in
+each section's ``extra`` and written back unchanged, so a newer sovtui's
+settings (or the user's notes) survive an older one saving.
+
+A file that fails to parse is never overwritten: ``ConfigStore.update`` loads
+(and so validates) the current file under a lock before writing anything.
+
+Later features add sections here; each is a dataclass whose fields are one of
+the supported types: str, int, float, bool, list[str], a nested section, or
+dict[str, section].
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sovtui.errors import ConfigError
+from sovtui.files import atomic_write, locked
+
+DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
+DEFAULT_THEME = "sovtui-dark"
+
+T = TypeVar("T")
+
+
+def _extra() -> Any:
+    return field(default_factory=dict, metadata={"extra": True}, repr=False, compare=False)
+
+
+@dataclass
+class UIConfig:
+    """How the TUI looks and behaves."""
+
+    theme: str = DEFAULT_THEME
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
+class HostConfig:
+    """A model server (Ollama) the user runs or trusts."""
+
+    url: str = DEFAULT_OLLAMA_URL
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
+class InferenceConfig:
+    """Which host and model a prompt goes to when none is named."""
+
+    host: str = "local"
+    model: str = ""
+    extra: dict[str, Any] = _extra()
+
+
+def _default_hosts() -> dict[str, HostConfig]:
+    return {"local": HostConfig()}
+
+
+@dataclass
+class Config:
+    """The whole of config.toml."""
+
+    ui: UIConfig = field(default_factory=UIConfig)
+    inference: InferenceConfig = field(default_factory=InferenceConfig)
+    hosts: dict[str, HostConfig] = field(default_factory=_default_hosts)
+    extra: dict[str, Any] = _extra()
+
+    def host(self, name: str | None = None) -> tuple[str, HostConfig]:
+        """The host called ``name``, or the default one; ConfigError if unknown."""
+        name = name or self.inference.host
+        try:
+            return name, self.hosts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.hosts)) or "none"
+            raise ConfigError(
+                f"no host named {name!r} in config.toml (known: {known})"
+            ) from None
+
+
+# --- reading -------------------------------------------------------------------
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _describe(value: Any) -> str:
+    kind = {
+        str: "string",
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        list: "array",
+        dict: "table",
+    }.get(type(value), type(value).__name__)
+    # Show the value as it is written in TOML: "text", true, 42.
+    shown = json.dumps(value) if not isinstance(value, (dict, list)) else kind
+    return f"{shown} ({kind})" if shown != kind else kind
+
+
+def _expected(tp: Any) -> str:
+    if tp in _TYPE_NAMES:
+        return _TYPE_NAMES[tp]
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return f"an array of {_expected(item).removeprefix('a ').removeprefix('an ')}s"
+    if origin is dict or is_dataclass(tp):
+        return "a table"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_expected(a) for a in typing.get_args(tp) if a is not type(None))
+    return str(tp)
+
+
+def _convert(tp: Any, value: Any, key: str) -> Any:
+    """Check ``value`` against ``tp``; return the typed value."""
+    if tp is Any:
+        return value
+    if is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise _TypeProblem(key, tp, value)
+        return _section(tp, value, f"{key}.")
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(tp):
+            try:
+                return _convert(option, value, key)
+            except _TypeProblem:
+                continue
+        raise _TypeProblem(key, tp, value)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise _TypeProblem(key, tp, value)
+        return [_convert(item_tp, item, f"{key}[{i}]") for i, item in enumerate(value)]
+    if origin is dict:
+        _, value_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise _TypeProblem(key, tp, value)
+        return {k: _convert(value_tp, v, f"{key}.{k}") for k, v in value.items()}
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is int and isinstance(value, bool):
+        raise _TypeProblem(key, tp, value)
+    if isinstance(value, tp):
+        return value
+    raise _TypeProblem(key, tp, value)
+
+
+class _TypeProblem(Exception):
+    def __init__(self, key: str, tp: Any, value: Any) -> None:
+        super().__init__(f"key '{key}': expected {_expected(tp)}, got {_describe(value)}")
+
+
+def _section(cls: type[T], data: dict[str, Any], prefix: str = "") -> T:
+    hints = typing.get_type_hints(cls)
+    known: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    names = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    for key, value in data.items():
+        spec = names.get(key)
+        if spec is None or spec.metadata.get("extra"):
+            extra[key] = value
+            continue
+        known[key] = _convert(hints[key], value, f"{prefix}{key}")
+    if any(f.metadata.get("extra") for f in names.values()):
+        known["extra"] = extra
+    return cls(**known)
+
+
+_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse and validate TOML text; ConfigError names ``path`` and the place."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = _LINE.search(message)
+        if where:
+            message = _LINE.sub("", message).strip()
+            raise ConfigError(
+                f"{path}:{where.group(1)}:{where.group(2)}: {message[:1].lower()}{message[1:]}"
+                " (the file was left unchanged)"
+            ) from None
+        raise ConfigError(f"{path}: {message} (the file was left unchanged)") from None
+    try:
+        config = _section(Config, data)
+    except _TypeProblem as exc:
+        raise ConfigError(f"{path}: {exc} (the file was left unchanged)") from None
+    return config
+
+
+def load_config(path: Path) -> Config:
+    """Read config.toml; a missing file gives the defaults."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse_config(text, path)
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_dict(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_dict(section: Any) -> dict[str, Any]:
+    """A section as a TOML-ready dict, unknown keys included."""
+    out: dict[str, Any] = {}
+    for spec in fields(section):
+        value = getattr(section, spec.name)
+        if spec.metadata.get("extra"):
+            continue
+        if value is None:
+            continue
+        out[spec.name] = _plain(value)
+    extra = getattr(section, "extra", None) or {}
+    for key, value in extra.items():
+        out.setdefault(key, value)
+    return out
+
+
+def dump_config(config: Config) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(to_dict(config))
+
+
+def save_config(config: Config, path: Path) -> None:
+    """Write ``config`` to ``path`` atomically (0600)."""
+    atomic_write(Path(path), dump_config(config))
+
+
+class ConfigStore:
+    """config.toml on disk, changed only through locked read-modify-write.
+
+    ``update`` re-reads the file under the lock so a change made by another
+    sovtui instance since we loaded is kept, and it refuses (ConfigError) to
+    touch a file that does not parse.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def load(self) -> Config:
+        return load_config(self.path)
+
+    def update(self, change: Callable[[Config], None]) -> Config:
+        with locked(self.path):
+            config = load_config(self.path)
+            change(config)
+            save_config(config, self.path)
+            return config
+
+    def create_default(self) -> Config:
+        """Write a default config.toml if there is none; return what is there."""
+        with locked(self.path):
+            if self.path.exists():
+                return load_config(self.path)
+            config = Config()
+            save_config(config, self.path)
+            return config

@@ -1,0 +1,38 @@
+"""The context every command and screen works in: paths and config.
+
+One ``Context`` is made per process (by the CLI, or handed to the TUI). It
+resolves the XDG folders once and loads config.toml on first use, so a
+command that needs no config never reads it and a broken file is reported by
+the first command that does.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sovtui.config import Config, ConfigStore
+from sovtui.paths import Paths
+
+
+class Context:
+    def __init__(self, paths: Paths | None = None) -> None:
+        self.paths = paths or Paths.from_env()
+
+    @cached_property
+    def store(self) -> ConfigStore:
+        return ConfigStore(self.paths.config_file)
+
+    @cached_property
+    def config(self) -> Config:
+        """The loaded config; raises ConfigError if the file is broken."""
+        return self.store.load()
+
+    def reload(self) -> Config:
+        self.__dict__.pop("config", None)
+        return self.config
+
+    def update_config(self, change) -> Config:  # type: ignore[no-untyped-def]
+        """Apply ``change`` to the file under a lock and refresh ``config``."""
+        config = self.store.update(change)
+        self.__dict__["config"] = config
+        return config

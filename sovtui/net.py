@@ -1,0 +1,63 @@
+"""Where a prompt goes: the locality of a host, from its address alone.
+
+The label is computed without any DNS lookup, so naming a host never sends a
+query anywhere. IP literals are classified by range; ``localhost`` is this
+machine; single-label names and names under the LAN suffixes (.local, .lan,
+.home.arpa, .internal) are the private network; any other name is treated as
+the public internet, the cautious answer.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from urllib.parse import urlsplit
+
+
+class Locality(enum.Enum):
+    THIS_MACHINE = "this machine"
+    PRIVATE_NETWORK = "private network"
+    PUBLIC_INTERNET = "public internet"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def is_public(self) -> bool:
+        return self is Locality.PUBLIC_INTERNET
+
+
+_LAN_SUFFIXES = (".local", ".lan", ".home", ".home.arpa", ".internal", ".localdomain")
+
+
+def host_of(url: str) -> str:
+    """The host part of a URL or ``host[:port]``, without brackets."""
+    if "://" not in url:
+        url = "http://" + url
+    return (urlsplit(url).hostname or "").lower()
+
+
+def locality_of(url: str) -> Locality:
+    """Classify the host in ``url`` (a URL, host or host:port)."""
+    host = host_of(url)
+    if host in ("localhost", "localhost.localdomain", "ip6-localhost") or host.endswith(
+        ".localhost"
+    ):
+        return Locality.THIS_MACHINE
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host and ("." not in host or host.endswith(_LAN_SUFFIXES)):
+            return Locality.PRIVATE_NETWORK
+        return Locality.PUBLIC_INTERNET
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback or address.is_unspecified:
+        return Locality.THIS_MACHINE
+    if address.is_private or address.is_link_local or address in _CGNAT:
+        return Locality.PRIVATE_NETWORK
+    return Locality.PUBLIC_INTERNET
+
+
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")  # Tailscale and carrier NAT

@@ -1,0 +1,1 @@
+"""The Textual app. The only package in sovtui that imports Textual."""

@@ -1,0 +1,152 @@
+"""The sovtui Textual app: tabs for each pane, a top bar, a footer, a palette.
+
+The app holds a ``Context`` (paths and config) and calls domain services from
+workers; it owns no logic the CLI lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from sovtui.config import DEFAULT_THEME
+from sovtui.context import Context
+from sovtui.errors import ConfigError, SovtuiError
+from sovtui.net import locality_of
+from sovtui.resources import themes_dir
+from sovtui.ui.panes import PANES
+from sovtui.ui.panes.factory import make_pane
+from sovtui.ui.screens.config_error import ConfigErrorScreen
+from sovtui.ui.themes import shipped_themes
+from sovtui.ui.widgets.topbar import TopBar
+
+
+class SovtuiApp(App[int]):
+    TITLE = "sovtui"
+    CSS_PATH = str(themes_dir() / "sovtui.tcss")
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+t", "next_pane", "Next pane", id="app.next_pane", priority=True),
+        *[
+            Binding(pane.key, f"show_pane('{pane.id}')", pane.title, id=f"app.pane.{pane.id}", show=False)
+            for pane in PANES
+        ],
+    ]
+
+    def __init__(self, ctx: Context, *, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.ctx = ctx
+        #: False in tests and snapshots: widgets with a cursor read this.
+        self.cursor_blink = cursor_blink
+        self._config_ok = False
+
+    # --- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        with TabbedContent(id="panes", initial="chat"):
+            for pane in PANES:
+                with TabPane(pane.title, id=pane.id):
+                    yield make_pane(pane.id, pane.title)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in shipped_themes():
+            self.register_theme(theme)
+        try:
+            config = self.ctx.config
+        except ConfigError as exc:
+            self.theme = DEFAULT_THEME
+            self.push_screen(ConfigErrorScreen(str(exc)), callback=self._config_fixed)
+            return
+        self._apply_config()
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+        del config
+
+    def _config_fixed(self, _: object = None) -> None:
+        self._apply_config()
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def _apply_config(self) -> None:
+        config = self.ctx.config
+        self._config_ok = True
+        if config.ui.theme in self.available_themes:
+            self.theme = config.ui.theme
+        else:
+            self.theme = DEFAULT_THEME
+            self.notify(f"unknown theme {config.ui.theme!r} in config.toml; using {DEFAULT_THEME}", severity="warning")
+        self.refresh_host()
+
+    def refresh_host(self) -> None:
+        try:
+            name, host = self.ctx.config.host()
+        except SovtuiError as exc:
+            self.query_one(TopBar).set_status(str(exc))
+            return
+        self.query_one(TopBar).set_host(name, host.url, locality_of(host.url))
+
+    # --- theme ----------------------------------------------------------------
+
+    def _save_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if not self._config_ok or not name or name == self.ctx.config.ui.theme:
+            return
+        self.run_worker(partial(self._write_theme, name), thread=True, group="config", exclusive=False)
+
+    def _write_theme(self, name: str) -> None:
+        def change(config) -> None:  # type: ignore[no-untyped-def]
+            config.ui.theme = name
+
+        try:
+            self.ctx.update_config(change)
+        except SovtuiError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+
+    # --- navigation -----------------------------------------------------------
+
+    @property
+    def active_pane(self) -> str:
+        return self.query_one("#panes", TabbedContent).active
+
+    def action_show_pane(self, pane_id: str) -> None:
+        if not isinstance(self.screen, Screen) or self.screen is not self.screen_stack[0]:
+            return
+        tabs = self.query_one("#panes", TabbedContent)
+        tabs.active = pane_id
+        self._focus_pane(pane_id)
+
+    def action_next_pane(self) -> None:
+        ids = [pane.id for pane in PANES]
+        current = ids.index(self.active_pane) if self.active_pane in ids else -1
+        self.action_show_pane(ids[(current + 1) % len(ids)])
+
+    def _focus_pane(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        for widget in pane.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+        self.screen.set_focus(None)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for pane in PANES:
+            yield SystemCommand(
+                f"Go to {pane.title}",
+                f"{pane.description} ({pane.key.upper()} or ctrl+t)",
+                partial(self.action_show_pane, pane.id),
+            )
+        yield from super().get_system_commands(screen)
+
+
+def run(ctx: Context) -> int:
+    """Run the TUI until the user quits; the process exit code."""
+    app = SovtuiApp(ctx)
+    result = app.run()
+    return int(result or app.return_code or 0)

@@ -1,0 +1,36 @@
+"""The one-line header: app name, where prompts go, and a status area.
+
+Textual's Header is not used: its clock would repaint every second over SSH,
+and the line is better spent on the host and its locality, which the user must
+always be able to see.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from sovtui.net import Locality
+
+
+class TopBar(Horizontal):
+    DEFAULT_CSS = """
+    TopBar { height: 1; }
+    TopBar > Static { height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("sovtui", classes="topbar--title")
+        yield Static("", id="topbar-host")
+        yield Static("", id="topbar-status")
+
+    def set_host(self, name: str, url: str, locality: Locality) -> None:
+        style = "bold red" if locality.is_public else "bold"
+        text = Text.assemble(("host ", "dim"), (name, "bold"), " ", (f"({locality.label})", style))
+        text.append(f"  {url}", style="dim")
+        self.query_one("#topbar-host", Static).update(text)
+
+    def set_status(self, status: str) -> None:
+        self.query_one("#topbar-status", Static).update(status)

@@ -1,0 +1,129 @@
+"""The TUI shell driven by keys, as a user would drive it."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from sovtui.config import load_config
+from sovtui.paths import Paths
+from sovtui.ui.screens.config_error import ConfigErrorScreen
+
+
+async def test_opens_on_chat(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        assert app.active_pane == "chat"
+
+
+@pytest.mark.parametrize(("key", "pane"), [("f1", "chat"), ("f2", "models"), ("f3", "keys"), ("f4", "wallet")])
+async def test_f_keys_open_each_pane(make_app, key: str, pane: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4" if pane == "chat" else "f1", key)
+        assert app.active_pane == pane
+
+
+async def test_ctrl_t_cycles_through_every_pane_and_back(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = []
+        for _ in range(4):
+            await pilot.press("ctrl+t")
+            seen.append(app.active_pane)
+        assert seen == ["models", "keys", "wallet", "chat"]
+
+
+async def test_tab_bar_arrows_switch_panes(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#panes Tabs").focus()
+        await pilot.press("right", "right")
+        assert app.active_pane == "keys"
+        await pilot.press("left")
+        assert app.active_pane == "models"
+
+
+async def test_command_palette_reaches_every_pane(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for title, pane in (("Wallet", "wallet"), ("Keys", "keys"), ("Models", "models"), ("Chat", "chat")):
+            await pilot.press("ctrl+p")
+            await pilot.press(*f"go to {title}".lower())
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.active_pane == pane
+
+
+async def test_ctrl_q_quits_with_exit_code_0(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+
+async def test_top_bar_shows_host_and_locality(make_app, xdg: Paths) -> None:
+    xdg.config_dir.mkdir(parents=True)
+    xdg.config_file.write_text(
+        '[inference]\nhost = "gpu-box"\n[hosts.gpu-box]\nurl = "http://192.168.1.20:11434"\n'
+    )
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        text = str(app.query_one("#topbar-host", Static).render())
+        assert "gpu-box" in text and "private network" in text
+
+
+async def test_broken_config_shows_error_screen_and_is_not_touched(make_app, xdg: Paths) -> None:
+    xdg.config_dir.mkdir(parents=True)
+    original = b"[ui]\ntheme = 3\n"
+    xdg.config_file.write_bytes(original)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, ConfigErrorScreen)
+        message = str(app.screen.query_one("#config-error-message", Static).render())
+        assert "key 'ui.theme': expected a string" in message
+        await pilot.press("ctrl+t")  # navigation does nothing under the error
+        assert isinstance(app.screen, ConfigErrorScreen)
+        # The user fixes the file elsewhere and reads it again.
+        xdg.config_file.write_text('[ui]\ntheme = "sovtui-light"\n')
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfigErrorScreen)
+        assert app.theme == "sovtui-light"
+
+
+async def test_broken_config_stays_byte_for_byte(make_app, xdg: Paths) -> None:
+    xdg.config_dir.mkdir(parents=True)
+    original = b"[ui\n"
+    xdg.config_file.write_bytes(original)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "q")
+    assert xdg.config_file.read_bytes() == original
+
+
+async def test_chosen_theme_is_saved(make_app, xdg: Paths) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "sovtui-dark"
+        app.theme = "sovtui-light"
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    assert load_config(xdg.config_file).ui.theme == "sovtui-light"
+
+
+async def test_unknown_theme_falls_back_with_a_warning(make_app, xdg: Paths) -> None:
+    xdg.config_dir.mkdir(parents=True)
+    xdg.config_file.write_text('[ui]\ntheme = "neon"\n')
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        assert app.theme == "sovtui-dark"
+        assert any("neon" in str(n.message) for n in app._notifications)
+    assert 'theme = "neon"' in xdg.config_file.read_text()
+
+
+async def test_no_color_is_honoured(make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    assert app.no_color
