@@ -18,6 +18,9 @@ from sovtui.paths import Paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The egress guard watches every test (tests/egress.py).
+pytest_plugins = ["tests.egress"]
+
 # Variables of the user's environment that would change what sovtui does.
 _SCRUBBED = ("OLLAMA_HOST", "SOVTUI_PASSPHRASE", "SOVTUI_KEY_PASSWORD", "NO_COLOR", "VISUAL", "EDITOR")
 
@@ -53,11 +56,14 @@ def make_app(ctx: Context) -> Callable[..., object]:
 
 
 def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60):
-    """Run ``python -m sovtui ARGS`` in a subprocess with the test's environment."""
+    """Run ``python -m sovtui ARGS`` in a subprocess, under the egress guard."""
     import subprocess
 
+    from tests.egress import egress_env
+
     full_env = dict(os.environ)
-    full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(egress_env())
+    full_env["PYTHONPATH"] = os.pathsep.join((str(ROOT), full_env["PYTHONPATH"]))
     if env:
         full_env.update(env)
     return subprocess.run(
