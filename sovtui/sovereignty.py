@@ -1,0 +1,229 @@
+"""How sovereign is this setup? The level (0-4) and the next concrete steps.
+
+The levels are the essay's "agent sovereignty spectrum":
+
+0. full dependence: nothing of the user's own answers a prompt;
+1. API self-hosting: the user's app, but the model runs on someone else's
+   hardware (every answering host is on the public internet);
+2. local inference: a model answers on this machine or the LAN;
+3. sovereign agent: plus an owner key in a passphrase-protected vault and a
+   connected Lightning wallet;
+4. autonomous agent: plus an agent key holding a live credential and a budget
+   on a wallet.
+
+The level is assessed from real state (``gather_state`` reads config, files,
+the hosts and the vault), never from the user's answers. ``assess`` is a pure
+function of a ``SovereigntyState`` so every level and finding is testable
+from constructed state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sovtui.net import Locality
+
+LEVEL_NAMES = {
+    0: "full dependence",
+    1: "API self-hosting",
+    2: "local inference",
+    3: "sovereign agent",
+    4: "autonomous agent",
+}
+
+
+@dataclass
+class HostState:
+    name: str
+    url: str
+    locality: Locality
+    answering: bool
+    models: int = 0
+
+
+@dataclass
+class WalletState:
+    name: str
+    budget_sats: int | None = None
+    period: str | None = None
+
+
+@dataclass
+class SovereigntyState:
+    """Everything the assessment looks at, gathered from the machine."""
+
+    hosts: list[HostState] = field(default_factory=list)
+    ollama_installed: bool = False
+    recommended_model: str = "qwen3:0.6b"
+    vault_exists: bool = False
+    vault_protected: bool = False
+    owner_keys: int = 0
+    agent_keys: int = 0
+    live_credentials: int = 0
+    wallets: list[WalletState] = field(default_factory=list)
+    loose_files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    """One thing to know, and the next concrete step."""
+
+    id: str
+    severity: str  # "ok", "todo" (a step up the spectrum) or "risk" (a problem)
+    title: str
+    next_step: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Assessment:
+    level: int
+    findings: list[Finding]
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES[self.level]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "level_name": self.level_name,
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+
+def _local(host: HostState) -> bool:
+    return host.locality is not Locality.PUBLIC_INTERNET
+
+
+def level_of(state: SovereigntyState) -> int:
+    answering = [h for h in state.hosts if h.answering and h.models > 0]
+    if not answering:
+        return 0
+    if not any(_local(h) for h in answering):
+        return 1
+    own_keys = state.owner_keys > 0 and state.vault_exists and state.vault_protected
+    if not (own_keys and state.wallets):
+        return 2
+    budgeted = any(w.budget_sats for w in state.wallets)
+    if state.agent_keys > 0 and state.live_credentials > 0 and budgeted:
+        return 4
+    return 3
+
+
+def findings_of(state: SovereigntyState) -> list[Finding]:
+    found: list[Finding] = []
+    local_hosts = [h for h in state.hosts if h.locality is Locality.THIS_MACHINE]
+    lan_or_local = [h for h in state.hosts if _local(h)]
+
+    if not state.ollama_installed and not any(h.answering for h in lan_or_local):
+        found.append(
+            Finding(
+                "ollama-missing",
+                "todo",
+                "Ollama is not installed on this machine",
+                "install it (https://ollama.com/download, on Linux: "
+                "curl -fsSL https://ollama.com/install.sh | sh), or add a LAN host to config.toml",
+            )
+        )
+    elif local_hosts and not any(h.answering for h in local_hosts) and state.ollama_installed:
+        found.append(
+            Finding(
+                "ollama-stopped",
+                "todo",
+                "Ollama is installed but not running",
+                "start it with 'sovtui backend start'",
+            )
+        )
+    for host in state.hosts:
+        if host.answering and host.models == 0:
+            found.append(
+                Finding(
+                    "no-model",
+                    "todo",
+                    f"no model on {host.name} ({host.locality.label})",
+                    f"pull one that fits this machine: 'sovtui models pull {state.recommended_model}'",
+                )
+            )
+    for host in state.hosts:
+        if host.locality.is_public:
+            found.append(
+                Finding(
+                    "public-host",
+                    "risk",
+                    f"host {host.name} ({host.url}) is on the public internet: prompts sent there leave your network",
+                    "run a model on this machine or your LAN and make it the default host",
+                )
+            )
+    if state.owner_keys == 0:
+        found.append(
+            Finding(
+                "no-owner-key",
+                "todo",
+                "you hold no Nostr key of your own",
+                "create one with 'sovtui keys new --label me' (or import yours with 'sovtui keys import')",
+            )
+        )
+    if state.vault_exists and not state.vault_protected:
+        found.append(
+            Finding(
+                "keys-unprotected",
+                "risk",
+                "your keys are stored without a passphrase",
+                "set one with 'sovtui keys passwd'",
+            )
+        )
+    if not state.wallets:
+        found.append(
+            Finding(
+                "no-wallet",
+                "todo",
+                "no Lightning wallet is connected",
+                "paste your wallet's NWC URI into 'sovtui wallet connect NAME'",
+            )
+        )
+    for wallet in state.wallets:
+        if not wallet.budget_sats:
+            found.append(
+                Finding(
+                    "wallet-no-budget",
+                    "risk",
+                    f"wallet {wallet.name} has no spending budget",
+                    f"set one with 'sovtui wallet budget {wallet.name} 10000 --period day'",
+                )
+            )
+    if state.owner_keys and not state.agent_keys:
+        found.append(
+            Finding(
+                "no-agent",
+                "todo",
+                "no agent key acts for you yet (level 4 is optional)",
+                "create one with 'sovtui keys new --label agent --role agent'",
+            )
+        )
+    elif state.agent_keys and not state.live_credentials:
+        found.append(
+            Finding(
+                "no-credential",
+                "todo",
+                "your agent holds no live spending credential",
+                "issue one with 'sovtui keys credential issue --owner me --agent agent --limit 10000 --period day'",
+            )
+        )
+    for path in state.loose_files:
+        found.append(
+            Finding(
+                "loose-permissions",
+                "risk",
+                f"{path} can be read by other users of this machine",
+                f"chmod 600 '{path}' (folders: chmod 700)",
+            )
+        )
+    return found
+
+
+def assess(state: SovereigntyState) -> Assessment:
+    return Assessment(level_of(state), findings_of(state))

@@ -1,0 +1,100 @@
+"""The level and findings from constructed state, one case per level."""
+
+from __future__ import annotations
+
+from sovtui.net import Locality
+from sovtui.sovereignty import HostState, SovereigntyState, WalletState, assess
+
+LOCAL = HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, answering=True, models=1)
+LAN = HostState("gpu-box", "http://192.168.1.20:11434", Locality.PRIVATE_NETWORK, answering=True, models=3)
+PUBLIC = HostState("cloud", "https://ollama.example.com", Locality.PUBLIC_INTERNET, answering=True, models=5)
+
+
+def ids(state: SovereigntyState) -> set[str]:
+    return {finding.id for finding in assess(state).findings}
+
+
+def test_level_0_when_nothing_answers() -> None:
+    state = SovereigntyState(hosts=[HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, False)])
+    assessment = assess(state)
+    assert assessment.level == 0
+    assert "ollama-missing" in ids(state)
+
+
+def test_installed_but_stopped_says_how_to_start() -> None:
+    state = SovereigntyState(
+        hosts=[HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, False)],
+        ollama_installed=True,
+    )
+    (finding,) = [f for f in assess(state).findings if f.id == "ollama-stopped"]
+    assert finding.next_step == "start it with 'sovtui backend start'"
+
+
+def test_level_1_when_only_a_public_host_answers() -> None:
+    state = SovereigntyState(hosts=[PUBLIC])
+    assert assess(state).level == 1
+    assert "public-host" in ids(state)
+
+
+def test_a_host_with_no_model_does_not_count() -> None:
+    empty = HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, answering=True, models=0)
+    state = SovereigntyState(hosts=[empty], ollama_installed=True, recommended_model="gemma3:1b")
+    assert assess(state).level == 0
+    (finding,) = [f for f in assess(state).findings if f.id == "no-model"]
+    assert "sovtui models pull gemma3:1b" in finding.next_step
+
+
+def test_level_2_with_a_local_or_lan_model() -> None:
+    assert assess(SovereigntyState(hosts=[LOCAL], ollama_installed=True)).level == 2
+    assert assess(SovereigntyState(hosts=[LAN, PUBLIC])).level == 2
+
+
+def test_unprotected_keys_do_not_reach_level_3() -> None:
+    state = SovereigntyState(
+        hosts=[LOCAL], ollama_installed=True, vault_exists=True, vault_protected=False,
+        owner_keys=1, wallets=[WalletState("alby", 10_000, "day")],
+    )
+    assert assess(state).level == 2
+    assert "keys-unprotected" in ids(state)
+
+
+def test_level_3_with_protected_owner_key_and_wallet() -> None:
+    state = SovereigntyState(
+        hosts=[LOCAL], ollama_installed=True, vault_exists=True, vault_protected=True,
+        owner_keys=1, wallets=[WalletState("alby")],
+    )
+    assert assess(state).level == 3
+    assert {"wallet-no-budget", "no-agent"} <= ids(state)
+
+
+def test_level_4_with_agent_credential_and_budget() -> None:
+    state = SovereigntyState(
+        hosts=[LOCAL], ollama_installed=True, vault_exists=True, vault_protected=True,
+        owner_keys=1, agent_keys=1, live_credentials=1, wallets=[WalletState("alby", 10_000, "day")],
+    )
+    assessment = assess(state)
+    assert assessment.level == 4
+    assert assessment.to_dict()["level_name"] == "autonomous agent"
+    assert not [f for f in assessment.findings if f.severity == "risk"]
+
+
+def test_agent_without_credential_stays_at_3() -> None:
+    state = SovereigntyState(
+        hosts=[LOCAL], ollama_installed=True, vault_exists=True, vault_protected=True,
+        owner_keys=1, agent_keys=1, live_credentials=0, wallets=[WalletState("alby", 10_000, "day")],
+    )
+    assert assess(state).level == 3
+    assert "no-credential" in ids(state)
+
+
+def test_loose_file_modes_are_a_risk() -> None:
+    state = SovereigntyState(loose_files=["/home/me/.config/sovtui/config.toml"])
+    (finding,) = [f for f in assess(state).findings if f.id == "loose-permissions"]
+    assert finding.severity == "risk"
+    assert "chmod 600" in finding.next_step
+
+
+def test_json_shape() -> None:
+    data = assess(SovereigntyState()).to_dict()
+    assert set(data) == {"level", "level_name", "findings"}
+    assert all(set(f) == {"id", "severity", "title", "next_step"} for f in data["findings"])
