@@ -1,0 +1,66 @@
+"""Repeat a measurement, keep every run, report median, min and max."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    name: str
+    unit: str
+    runs: list[float] = field(default_factory=list)
+    subject: str = "sovtui"
+    note: str = ""
+    better: str = "lower"  # or "higher"
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "subject": self.subject,
+            "unit": self.unit,
+            "median": self.median,
+            "min": min(self.runs),
+            "max": max(self.runs),
+            "runs": self.runs,
+            "better": self.better,
+            "note": self.note,
+        }
+
+
+def repeat(name: str, unit: str, runs: int, measure: Callable[[], float], **kwargs) -> Result:
+    result = Result(name, unit, **kwargs)
+    for _ in range(runs):
+        result.runs.append(measure())
+    return result
+
+
+def fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:.1f} MB"
+    if unit in ("chunks/s", "ops/s"):
+        return f"{value:,.0f} {unit}"
+    if unit == "B":
+        return f"{value:,.0f} B"
+    return f"{value:.3g} {unit}"
+
+
+def markdown_table(results: list[Result]) -> str:
+    lines = [
+        "| measurement | subject | median | min | max | runs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.subject} | {fmt(r.median, r.unit)} | {fmt(min(r.runs), r.unit)} "
+            f"| {fmt(max(r.runs), r.unit)} | {len(r.runs)} |"
+        )
+    return "\n".join(lines)

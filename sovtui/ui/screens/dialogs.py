@@ -1,0 +1,145 @@
+"""Small modal dialogs shared by every pane: confirm, and ask for a line of text.
+
+Both answer through ``dismiss``: ``ConfirmDialog`` with True/False,
+``TextDialog`` with the text or None when cancelled. Escape always cancels.
+A dangerous confirmation (deleting, spending) can require typing a word, so a
+stray enter cannot do harm.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+_CSS = """
+{name} {{
+    align: center middle;
+}}
+{name} > Vertical {{
+    width: 64;
+    max-width: 95%;
+    height: auto;
+    border: thick $primary 60%;
+    background: $surface;
+    padding: 1 2;
+}}
+{name} .dialog--title {{
+    text-style: bold;
+    padding-bottom: 1;
+}}
+{name} .dialog--body {{
+    padding-bottom: 1;
+}}
+{name} Horizontal {{
+    height: auto;
+    align-horizontal: right;
+}}
+{name} Button {{
+    margin-left: 1;
+    min-width: 10;
+}}
+"""
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes or no. With ``require`` the user must type that word to confirm."""
+
+    DEFAULT_CSS = _CSS.format(name="ConfirmDialog")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("y", "confirm", "Yes", id="dialog.yes", show=False),
+        Binding("n", "cancel", "No", id="dialog.no", show=False),
+    ]
+
+    def __init__(self, title: str, body: str = "", *, confirm_label: str = "Yes", require: str | None = None, danger: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.confirm_label = confirm_label
+        self.require = require
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="dialog--title", markup=False)
+            if self.body:
+                yield Static(self.body, classes="dialog--body", markup=False)
+            if self.require:
+                yield Static(f"Type {self.require!r} to confirm:", markup=False)
+                yield Input(id="confirm-word")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary")
+
+    def on_mount(self) -> None:
+        if self.require:
+            field = self.query_one("#confirm-word", Input)
+            field.cursor_blink = getattr(self.app, "cursor_blink", True)
+            field.focus()
+        else:
+            self.query_one("#cancel" if self.danger else "#confirm", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_confirm()
+
+    def action_confirm(self) -> None:
+        if self.require:
+            typed = self.query_one("#confirm-word", Input).value.strip()
+            if typed != self.require:
+                self.notify(f"type {self.require!r} exactly to confirm", severity="warning")
+                return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TextDialog(ModalScreen[str | None]):
+    """Ask for one line of text (a title, a name, a pasted value)."""
+
+    DEFAULT_CSS = _CSS.format(name="TextDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, title: str, *, value: str = "", placeholder: str = "", body: str = "", password: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.body = body
+        self.password = password
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="dialog--title", markup=False)
+            if self.body:
+                yield Static(self.body, classes="dialog--body", markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, password=self.password, id="text")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("OK", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        field = self.query_one("#text", Input)
+        field.cursor_blink = getattr(self.app, "cursor_blink", True)
+        field.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.dismiss(self.query_one("#text", Input).value)
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,140 @@
+"""One chat message: who said it, the thinking (folded), the text, the stats.
+
+A reply that is still arriving is streamed into its Markdown widget with
+Textual's ``MarkdownStream``, which appends fragments (batching them when
+they come faster than the screen can paint) instead of re-rendering the whole
+message per chunk. When the stream ends the final text is set once, so a
+closing code fence the stream may have dropped is not lost.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets._markdown import MarkdownStream
+
+
+class MessageWidget(Vertical, can_focus=True):
+    DEFAULT_CSS = """
+    MessageWidget {
+        height: auto;
+        padding: 0 1;
+        margin: 0 0 1 0;
+    }
+    MessageWidget.-user {
+        background: $boost;
+        border-left: outer $secondary;
+    }
+    MessageWidget.-assistant {
+        border-left: outer $primary;
+    }
+    MessageWidget:focus {
+        background: $primary 15%;
+    }
+    MessageWidget > .message--role {
+        color: $text-muted;
+        text-style: bold;
+        height: 1;
+    }
+    MessageWidget > .message--stats {
+        color: $text-muted;
+        height: 1;
+    }
+    MessageWidget > .message--interrupted {
+        color: $warning;
+        height: 1;
+    }
+    MessageWidget Markdown {
+        margin: 0;
+        padding: 0;
+    }
+    MessageWidget Collapsible {
+        padding: 0;
+        margin: 0;
+        border: none;
+        background: transparent;
+    }
+    MessageWidget Collapsible Markdown {
+        color: $text-muted;
+    }
+    """
+
+    def __init__(
+        self,
+        *,
+        index: int,
+        role: str,
+        label: str,
+        content: str = "",
+        thinking: str = "",
+        stats: str = "",
+        interrupted: bool = False,
+    ) -> None:
+        super().__init__(classes=f"-{role}")
+        self.index = index
+        self.role = role
+        self.label = label
+        self.content = content
+        self.thinking = thinking
+        self.stats = stats
+        self.interrupted = interrupted
+        self._stream: MarkdownStream | None = None
+        self._thinking_stream: MarkdownStream | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.label, classes="message--role", markup=False)
+        with Collapsible(title="thinking", collapsed=True, id="thinking") as fold:
+            fold.display = bool(self.thinking)
+            yield Markdown(self.thinking, id="thinking-text")
+        yield Markdown(self.content, id="content")
+        yield Static(self.stats, classes="message--stats", markup=False, id="stats")
+        yield Static("⚠ interrupted: the reply was cut off", classes="message--interrupted", id="interrupted")
+
+    def on_mount(self) -> None:
+        self.query_one("#stats").display = bool(self.stats)
+        self.query_one("#interrupted").display = self.interrupted
+
+    # --- streaming ------------------------------------------------------------
+
+    async def append(self, content: str = "", thinking: str = "") -> None:
+        """Append fragments of a reply as they arrive."""
+        if thinking:
+            if self._thinking_stream is None:
+                self.query_one("#thinking", Collapsible).display = True
+                self._thinking_stream = Markdown.get_stream(self.query_one("#thinking-text", Markdown))
+            self.thinking += thinking
+            await self._thinking_stream.write(thinking)
+        if content:
+            if self._stream is None:
+                self._stream = Markdown.get_stream(self.query_one("#content", Markdown))
+            self.content += content
+            await self._stream.write(content)
+
+    async def finish(self, *, content: str, thinking: str, stats: str, interrupted: bool) -> None:
+        """End the stream and show the final text, set once."""
+        for stream in (self._stream, self._thinking_stream):
+            if stream is not None:
+                await stream.stop()
+        self._stream = self._thinking_stream = None
+        self.content, self.thinking = content, thinking
+        await self.query_one("#content", Markdown).update(content)
+        if thinking:
+            await self.query_one("#thinking-text", Markdown).update(thinking)
+        self.query_one("#thinking", Collapsible).display = bool(thinking)
+        self.set_stats(stats)
+        self.set_interrupted(interrupted)
+
+    def set_stats(self, stats: str) -> None:
+        self.stats = stats
+        widget = self.query_one("#stats", Static)
+        widget.update(stats)
+        widget.display = bool(stats)
+
+    def set_interrupted(self, interrupted: bool) -> None:
+        self.interrupted = interrupted
+        self.query_one("#interrupted").display = interrupted
+
+    def toggle_thinking(self) -> None:
+        fold = self.query_one("#thinking", Collapsible)
+        fold.collapsed = not fold.collapsed
