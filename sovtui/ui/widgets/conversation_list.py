@@ -1,0 +1,123 @@
+"""The list of conversations beside the chat, newest first, with a search box.
+
+It shows summaries only (title, when, model); opening one is the pane's job.
+``/`` focuses the search box, which filters by title and content as you type
+(the search itself is the chat store's, run in a worker by the pane).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True)
+class ConversationItem:
+    id: str
+    title: str
+    updated: datetime
+    model: str = ""
+
+
+def when(moment: datetime, now: datetime | None = None) -> str:
+    now = now or datetime.now(moment.tzinfo)
+    if moment.date() == now.date():
+        return moment.strftime("%H:%M")
+    if moment.year == now.year:
+        return moment.strftime("%d %b")
+    return moment.strftime("%Y-%m-%d")
+
+
+class ConversationList(Vertical):
+    DEFAULT_CSS = """
+    ConversationList {
+        width: 26;
+        height: 1fr;
+        border-right: vkey $panel;
+    }
+    ConversationList > Input {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+    ConversationList > OptionList {
+        height: 1fr;
+        border: none;
+        padding: 0;
+    }
+    """
+
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="conversations.search", show=False),
+    ]
+
+    class Chosen(Message):
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    class SearchChanged(Message):
+        def __init__(self, query: str) -> None:
+            super().__init__()
+            self.query = query
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.items: list[ConversationItem] = []
+        self.now: datetime | None = None  # fixed in tests for stable snapshots
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ search", id="conversation-search")
+        yield OptionList(id="conversation-options")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = getattr(self.app, "cursor_blink", True)
+
+    def set_items(self, items: list[ConversationItem], *, selected: str | None = None) -> None:
+        self.items = items
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(f"{item.title[:40] or 'untitled'}\n[dim]{when(item.updated, self.now)} {item.model}[/]", id=item.id)
+            for item in items
+        )
+        if selected is not None:
+            self.highlight(selected)
+
+    def highlight(self, conversation_id: str) -> None:
+        options = self.query_one(OptionList)
+        for index, item in enumerate(self.items):
+            if item.id == conversation_id:
+                options.highlighted = index
+                return
+
+    @property
+    def highlighted_id(self) -> str | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.items:
+            return None
+        return self.items[options.highlighted].id
+
+    def action_search(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.SearchChanged(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(event.option.id))
