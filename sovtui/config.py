@@ -65,6 +65,17 @@ class InferenceConfig:
     extra: dict[str, Any] = _extra()
 
 
+@dataclass
+class BackendConfig:
+    """The Ollama server sovtui may start on this machine."""
+
+    binary: str = ""  # path to the ollama executable; empty: found on PATH
+    autostart: bool = False  # start it when the app opens and nothing answers
+    stop_at_exit: bool = False  # stop a server sovtui started when the app quits
+    start_timeout: float = 30.0
+    extra: dict[str, Any] = _extra()
+
+
 def _default_hosts() -> dict[str, HostConfig]:
     return {"local": HostConfig()}
 
@@ -76,6 +87,7 @@ class Config:
     ui: UIConfig = field(default_factory=UIConfig)
     inference: InferenceConfig = field(default_factory=InferenceConfig)
     hosts: dict[str, HostConfig] = field(default_factory=_default_hosts)
+    backend: BackendConfig = field(default_factory=BackendConfig)
     extra: dict[str, Any] = _extra()
 
     def host(self, name: str | None = None) -> tuple[str, HostConfig]:

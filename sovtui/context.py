@@ -31,6 +31,27 @@ class Context:
         self.__dict__.pop("config", None)
         return self.config
 
+    # --- services ---------------------------------------------------------------
+
+    def host(self, name: str | None = None):  # type: ignore[no-untyped-def]
+        """The Ollama host a command means (``--host``, OLLAMA_HOST, default)."""
+        from sovtui.inference.hosts import resolve_host
+
+        return resolve_host(self.config, name)
+
+    def backend(self, name: str | None = None):  # type: ignore[no-untyped-def]
+        """A ``Backend`` for that host; the caller closes it (``async with``)."""
+        from sovtui.inference.backend import Backend
+
+        return Backend(self.host(name))
+
+    def server(self, name: str | None = None):  # type: ignore[no-untyped-def]
+        """The managed ``ollama serve`` for that host."""
+        from sovtui.inference.server import ManagedServer
+
+        backend = self.config.backend
+        return ManagedServer(self.paths, self.host(name), binary=backend.binary, start_timeout=backend.start_timeout)
+
     def update_config(self, change) -> Config:  # type: ignore[no-untyped-def]
         """Apply ``change`` to the file under a lock and refresh ``config``."""
         config = self.store.update(change)

@@ -1,0 +1,77 @@
+"""``sovtui backend``: the Ollama server on this machine: status, start, stop."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sovtui.cli.common import add_host_option, add_json_option, is_tty, run
+from sovtui.cli.output import print_json
+from sovtui.context import Context
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "backend", help="status, start and stop the Ollama server", description="The Ollama server sovtui talks to."
+    )
+    parser.set_defaults(group_parser=parser)
+    sub = parser.add_subparsers(dest="backend_command", metavar="ACTION")
+
+    p = sub.add_parser("status", help="is it answering, which version, did sovtui start it")
+    add_host_option(p)
+    add_json_option(p)
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("start", help="start 'ollama serve' here if nothing answers (keeps running afterwards)")
+    add_host_option(p)
+    p.set_defaults(handler=cmd_start)
+
+    p = sub.add_parser("stop", help="stop the server sovtui started (never one it did not)")
+    add_host_option(p)
+    p.set_defaults(handler=cmd_stop)
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    status = run(ctx.server(args.host).status())
+    if args.json:
+        print_json({**status.to_dict(), "state": status.summary})
+        return 0
+    print(f"host: {status.host} ({status.locality})")
+    print(f"url: {status.url}")
+    print(f"state: {status.summary}")
+    print(f"version: {status.version or '-'}")
+    print(f"binary: {status.binary or 'not found (install from https://ollama.com/download)'}")
+    print(f"log: {status.log}")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
+    server = ctx.server(args.host)
+    tty = is_tty(sys.stderr)
+    shown = {"last": -1}
+
+    def progress(message: str, elapsed: float) -> None:
+        second = int(elapsed)
+        if second != shown["last"]:
+            shown["last"] = second
+            if tty:
+                sys.stderr.write(f"\r\x1b[2K{message}... {second}s")
+                sys.stderr.flush()
+            else:
+                print(f"{message}... {second}s", file=sys.stderr, flush=True)
+
+    try:
+        status = run(server.start(progress))
+    finally:
+        if tty and shown["last"] >= 0:
+            sys.stderr.write("\n")
+    if status.managed:
+        print(f"Ollama is running at {status.url} (started by sovtui, pid {status.pid}); log: {status.log}")
+    else:
+        print(f"Ollama is already running at {status.url} (not started by sovtui)")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace, ctx: Context) -> int:
+    print(run(ctx.server(args.host).stop()))
+    return 0

@@ -1,0 +1,293 @@
+"""The service for one Ollama host, over the official ``ollama.AsyncClient``.
+
+Every management call has a timeout (the client's default is none). Errors
+from the client and from httpx become ``BackendError`` and its kinds, with a
+message that names the host and the next step. The client's traps are handled
+here once, so nothing above this module has to know them:
+
+- a refused connection on a streaming call raises a raw ``httpx.ConnectError``
+  at the first iteration (a plain call raises ``ConnectionError`` instead);
+- an ``{"error": ...}`` line mid-stream is ``ResponseError`` with status -1;
+- pulling a model that does not exist answers 200, then an error line;
+- leaving a stream early leaves the HTTP request open until ``aclose()``, so
+  every stream is closed in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from sovtui.inference.errors import BackendError, BackendUnreachable, ModelNotFound
+from sovtui.inference.hosts import HostTarget
+from sovtui.inference.types import ChatChunk, LayerProgress, LoadedModel, ModelDetails, ModelInfo, PullProgress
+from sovtui.net import Locality
+
+MANAGEMENT_TIMEOUT = 10.0
+#: A reply may wait long for its first token while a big model loads.
+STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=600.0, write=30.0, pool=5.0)
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _reason(exc: BaseException) -> str:
+    chain = _chain(exc)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "connection refused"
+    text = " ".join(str(e) for e in chain).lower()
+    if "refused" in text or "errno 111" in text or "failed to connect" in text:
+        return "connection refused"
+    if isinstance(exc, httpx.TimeoutException) or "timed out" in text:
+        return "timed out"
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "unknown host name"
+    return str(exc) or type(exc).__name__
+
+
+class Backend:
+    """One Ollama host. Cheap to make; ``aclose()`` when done."""
+
+    def __init__(self, target: HostTarget, *, timeout: float = MANAGEMENT_TIMEOUT) -> None:
+        self.target = target
+        self.timeout = timeout
+        self._client_: Any = None
+        self._stream_client_: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def url(self) -> str:
+        return self.target.url
+
+    @property
+    def locality(self) -> Locality:
+        return self.target.locality
+
+    # --- plumbing -------------------------------------------------------------
+
+    @property
+    def _client(self) -> Any:
+        if self._client_ is None:
+            import ollama
+
+            self._client_ = ollama.AsyncClient(host=self.url, timeout=httpx.Timeout(self.timeout))
+        return self._client_
+
+    @property
+    def _stream_client(self) -> Any:
+        if self._stream_client_ is None:
+            import ollama
+
+            self._stream_client_ = ollama.AsyncClient(host=self.url, timeout=STREAM_TIMEOUT)
+        return self._stream_client_
+
+    async def aclose(self) -> None:
+        for client in (self._client_, self._stream_client_):
+            if client is not None:
+                await client._client.aclose()
+        self._client_ = self._stream_client_ = None
+
+    async def __aenter__(self) -> Backend:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _translate(self, exc: BaseException, model: str | None = None) -> BackendError:
+        from ollama import ResponseError
+
+        if isinstance(exc, BackendError):
+            return exc
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)):
+            return BackendUnreachable(self.url, _reason(exc), local=self.locality is Locality.THIS_MACHINE)
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendError(f"Ollama at {self.url} did not answer in time ({_reason(exc)})")
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return BackendError(f"the connection to Ollama at {self.url} was lost ({exc or 'closed'})")
+        if isinstance(exc, ResponseError):
+            message = str(exc.error).strip()
+            if model and exc.status_code == 404 and "not found" in message:
+                return ModelNotFound(model, self.name)
+            if exc.status_code == -1:
+                return BackendError(f"Ollama at {self.name} stopped with an error: {message}")
+            return BackendError(f"Ollama at {self.name} answered {exc.status_code}: {message}")
+        if isinstance(exc, httpx.HTTPError):
+            return BackendError(f"talking to Ollama at {self.url} failed: {exc}")
+        raise exc
+
+    async def _call(self, coro: Any, model: str | None = None) -> Any:
+        try:
+            return await coro
+        except Exception as exc:  # noqa: BLE001 - translated or re-raised
+            raise self._translate(exc, model) from None
+
+    # --- health ---------------------------------------------------------------
+
+    async def version(self) -> str:
+        """Ollama's version (GET /api/version, which the client lacks)."""
+        try:
+            async with httpx.AsyncClient(base_url=self.url, timeout=self.timeout) as client:
+                response = await client.get("/api/version")
+                response.raise_for_status()
+                return str(response.json().get("version", "unknown"))
+        except (httpx.HTTPError, ValueError) as exc:
+            if isinstance(exc, httpx.HTTPStatusError):
+                raise BackendError(f"{self.url} answered {exc.response.status_code}: is it an Ollama server?") from None
+            if isinstance(exc, ValueError):
+                raise BackendError(f"{self.url} did not answer like an Ollama server") from None
+            raise self._translate(exc) from None
+
+    async def is_up(self) -> bool:
+        try:
+            await self.version()
+        except BackendError:
+            return False
+        return True
+
+    # --- models ---------------------------------------------------------------
+
+    async def list_models(self) -> list[ModelInfo]:
+        response = await self._call(self._client.list())
+        models = []
+        for entry in response.models:
+            details = entry.details
+            models.append(
+                ModelInfo(
+                    name=entry.model or "",
+                    size=int(entry.size or 0),
+                    parameter_size=(details.parameter_size if details else "") or "",
+                    quantization=(details.quantization_level if details else "") or "",
+                    family=(details.family if details else "") or "",
+                    modified=entry.modified_at,
+                    digest=entry.digest or "",
+                )
+            )
+        return models
+
+    async def show(self, name: str) -> ModelDetails:
+        response = await self._call(self._client.show(name), model=name)
+        info = response.modelinfo or {}
+        context = next((int(v) for k, v in info.items() if k.endswith(".context_length")), None)
+        details = response.details
+        return ModelDetails(
+            name=name,
+            family=(details.family if details else "") or "",
+            parameter_size=(details.parameter_size if details else "") or "",
+            quantization=(details.quantization_level if details else "") or "",
+            capabilities=tuple(response.capabilities or ()),
+            context_length=context,
+            template=response.template or "",
+            license=response.license or "",
+            parameters=response.parameters or "",
+        )
+
+    async def delete(self, name: str) -> None:
+        await self._call(self._client.delete(name), model=name)
+
+    async def copy(self, source: str, destination: str) -> None:
+        await self._call(self._client.copy(source, destination), model=source)
+
+    async def ps(self) -> list[LoadedModel]:
+        response = await self._call(self._client.ps())
+        return [
+            LoadedModel(
+                name=entry.model or entry.name or "",
+                size=int(entry.size or 0),
+                size_vram=int(entry.size_vram or 0),
+                expires_at=entry.expires_at,
+                context_length=entry.context_length,
+            )
+            for entry in response.models
+        ]
+
+    async def unload(self, name: str) -> None:
+        """Free the model's memory now (keep_alive 0)."""
+        await self._call(self._client.generate(model=name, prompt="", keep_alive=0), model=name)
+
+    async def pull(self, name: str) -> AsyncIterator[PullProgress]:
+        """Download a model, yielding progress; cancel by leaving the loop."""
+        progress = PullProgress(status="starting", started=time.monotonic())
+        stream = None
+        try:
+            stream = await self._call(self._stream_client.pull(name, stream=True), model=name)
+            async for part in stream:
+                now = time.monotonic()
+                progress.now = now
+                progress.status = part.status or progress.status
+                progress.digest = part.digest
+                if part.digest and part.total:
+                    layer = progress.layers.get(part.digest)
+                    if layer is None:
+                        layer = progress.layers[part.digest] = LayerProgress(part.digest, int(part.total), started=now)
+                    layer.completed = int(part.completed or layer.completed)
+                    layer.updated = now
+                progress.done = part.status == "success"
+                yield progress
+        except Exception as exc:  # noqa: BLE001
+            translated = self._translate(exc, model=name)
+            if "file does not exist" in str(exc):
+                translated = BackendError(f"no model called '{name}' in the Ollama library (check the name at https://ollama.com/library)")
+            raise translated from None
+        finally:
+            if stream is not None:
+                await stream.aclose()
+
+    # --- chat -----------------------------------------------------------------
+
+    async def chat(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        options: Mapping[str, Any] | None = None,
+        think: bool | None = None,
+        keep_alive: str | int | None = None,
+    ) -> AsyncIterator[ChatChunk]:
+        """Stream a reply. Leaving the loop (or cancelling) closes the request."""
+        stream = None
+        try:
+            stream = await self._call(
+                self._stream_client.chat(
+                    model=model,
+                    messages=list(messages),
+                    options=dict(options) if options else None,
+                    think=think,
+                    keep_alive=keep_alive,
+                    stream=True,
+                ),
+                model=model,
+            )
+            async for part in stream:
+                message = part.message
+                yield ChatChunk(
+                    content=(message.content or "") if message else "",
+                    thinking=(message.thinking or "") if message else "",
+                    done=bool(part.done),
+                    done_reason=part.done_reason,
+                    eval_count=part.eval_count,
+                    eval_duration=part.eval_duration,
+                    prompt_eval_count=part.prompt_eval_count,
+                    prompt_eval_duration=part.prompt_eval_duration,
+                    total_duration=part.total_duration,
+                )
+        except Exception as exc:  # noqa: BLE001
+            raise self._translate(exc, model=model) from None
+        finally:
+            if stream is not None:
+                await stream.aclose()
+
+
+def parse_time(value: datetime | None) -> str:
+    return value.isoformat() if value else ""

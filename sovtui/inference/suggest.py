@@ -1,0 +1,64 @@
+"""Which models fit this machine, from its memory and whether it has a GPU.
+
+Read from the kernel (sysconf, /dev and /proc), with no network call.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+GB = 1024**3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    name: str
+    why: str
+
+
+def total_ram() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 0
+
+
+def has_gpu() -> bool:
+    """An NVIDIA or AMD (ROCm) GPU that Ollama can use."""
+    markers = (Path("/dev/nvidia0"), Path("/proc/driver/nvidia/version"), Path("/dev/kfd"))
+    return any(marker.exists() for marker in markers) or shutil.which("nvidia-smi") is not None
+
+
+def suggestions(ram: int | None = None, gpu: bool | None = None) -> list[Suggestion]:
+    ram = total_ram() if ram is None else ram
+    gpu = has_gpu() if gpu is None else gpu
+    size = f"{ram / GB:.0f} GB of RAM"
+    if gpu or ram >= 16 * GB:
+        why = "a GPU" if gpu else size
+        return [
+            Suggestion("qwen3:8b", f"8B, strong all-rounder; fits {why}"),
+            Suggestion("llama3.1:8b", f"8B, Meta's general model; fits {why}"),
+            Suggestion("mistral:7b", f"7B, fast and capable; fits {why}"),
+        ]
+    if ram >= 8 * GB:
+        return [
+            Suggestion("llama3.2:3b", f"3B, good quality for {size}"),
+            Suggestion("qwen3:4b", f"4B with thinking, fits {size}"),
+        ]
+    if ram >= 4 * GB:
+        return [
+            Suggestion("qwen3:0.6b", f"0.6B with thinking, light on {size}"),
+            Suggestion("gemma3:1b", f"1B, Google's small model, fits {size}"),
+            Suggestion("llama3.2:1b", f"1B, Meta's small model, fits {size}"),
+        ]
+    return [
+        Suggestion("smollm2:135m", f"135M, runs on almost anything ({size})"),
+        Suggestion("qwen2.5:0.5b", f"0.5B, the most capable that fits {size}"),
+    ]
+
+
+def recommended() -> str:
+    return suggestions()[0].name

@@ -1,0 +1,98 @@
+"""Choosing a host, and the managed server: start, status, stop, and hands off."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sovtui.config import Config, HostConfig
+from sovtui.context import Context
+from sovtui.errors import ConfigError, SovtuiError
+from sovtui.inference.errors import OllamaNotInstalled
+from sovtui.inference.hosts import resolve_host
+from sovtui.inference.suggest import GB, suggestions
+from sovtui.net import Locality
+from tests.ollama_emulator import OllamaEmulator
+
+
+def test_default_host_from_config() -> None:
+    target = resolve_host(Config())
+    assert (target.name, target.url, target.locality) == ("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE)
+
+
+def test_ollama_host_overrides_the_default_like_the_official_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "192.168.1.20")
+    target = resolve_host(Config())
+    assert target.url == "http://192.168.1.20:11434"
+    assert target.label == "OLLAMA_HOST (private network)"
+
+
+def test_a_named_host_wins_over_ollama_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "10.0.0.1")
+    config = Config()
+    config.hosts["cloud"] = HostConfig(url="https://ollama.example.com")
+    target = resolve_host(config, "cloud")
+    assert target.url == "https://ollama.example.com:443"
+    assert target.locality is Locality.PUBLIC_INTERNET
+
+
+def test_unknown_host_name() -> None:
+    with pytest.raises(ConfigError, match="no host named 'gpu'"):
+        resolve_host(Config(), "gpu")
+
+
+@pytest.mark.parametrize(
+    ("ram", "gpu", "first"),
+    [(2 * GB, False, "smollm2:135m"), (6 * GB, False, "qwen3:0.6b"), (12 * GB, False, "llama3.2:3b"), (4 * GB, True, "qwen3:8b"), (32 * GB, False, "qwen3:8b")],
+)
+def test_suggestions_fit_the_machine(ram: int, gpu: bool, first: str) -> None:
+    assert suggestions(ram, gpu)[0].name == first
+
+
+async def test_start_status_stop_with_the_stand_in(ctx: Context, stand_in_ollama: str) -> None:
+    server = ctx.server()
+    before = await server.status()
+    assert not before.answering and before.binary and before.summary == "stopped"
+    started = await server.start()
+    assert started.answering and started.managed and started.pid
+    assert server.pid_file.exists() and server.log_file.exists()
+    assert (await server.status()).summary.startswith("running (started by sovtui")
+    message = await server.stop()
+    assert "stopped" in message
+    assert not (await server.status()).answering
+    assert not server.pid_file.exists()
+
+
+async def test_a_server_sovtui_did_not_start_is_left_alone(ctx: Context, ollama: OllamaEmulator) -> None:
+    server = ctx.server()
+    status = await server.status()
+    assert status.answering and not status.managed
+    assert status.summary == "running (not started by sovtui: left alone)"
+    with pytest.raises(SovtuiError, match="was not started by sovtui, so it is left alone"):
+        await server.stop()
+    assert await server.start() == await server.status()  # nothing started
+    assert (await server.status()).answering
+
+
+async def test_a_stale_pid_file_is_not_trusted(ctx: Context, ollama: OllamaEmulator) -> None:
+    server = ctx.server()
+    server.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    server.pid_file.write_text(f'{{"pid": {os.getpid()}, "url": "{ollama.url}"}}')
+    assert server.managed_pid() is None  # this pid is pytest, not an ollama server
+    with pytest.raises(SovtuiError, match="left alone"):
+        await server.stop()
+
+
+async def test_not_installed_says_how_to_install(ctx: Context, no_ollama: str) -> None:
+    with pytest.raises(OllamaNotInstalled, match="https://ollama.com/download"):
+        await ctx.server().start()
+
+
+async def test_only_this_machine_can_be_started(ctx: Context) -> None:
+    def change(config: Config) -> None:
+        config.hosts["gpu"] = HostConfig(url="http://192.168.1.20:11434")
+
+    ctx.update_config(change)
+    with pytest.raises(SovtuiError, match="is not this machine"):
+        await ctx.server("gpu").start()
