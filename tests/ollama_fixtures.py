@@ -16,16 +16,39 @@ from tests.ollama_emulator import OllamaEmulator
 BIN_DIR = Path(__file__).resolve().parent / "bin"
 
 
+#: Ports for snapshot tests, where the URL is on screen and must not change.
+SNAPSHOT_PORT = 48911
+SNAPSHOT_DEAD_PORT = 48912
+FIXED_TIME = "2026-03-14T09:26:53Z"
+
+
+def start_emulator(port: int = 0) -> OllamaEmulator:
+    emulator = OllamaEmulator(port=port)
+    emulator.add_model(
+        "qwen3:0.6b", family="qwen3", parameter_size="751.63M", size=522_653_767,
+        capabilities=("completion", "thinking"), modified_at=FIXED_TIME,
+    )
+    emulator.add_model("llama3.2:1b", family="llama", parameter_size="1.2B", size=1_321_098_329, modified_at=FIXED_TIME)
+    emulator.add_to_registry("gemma3:1b", family="gemma3", parameter_size="999.89M", size=815_319_791, modified_at=FIXED_TIME)
+    emulator.add_to_registry("smollm2:135m", family="llama", parameter_size="134.52M", size=270_898_672, modified_at=FIXED_TIME)
+    emulator.start()
+    allow_endpoint("127.0.0.1", emulator.port)
+    return emulator
+
+
 @pytest.fixture
 def ollama(xdg: Paths) -> Iterator[OllamaEmulator]:
     """A running emulator with two models; config's ``local`` host points at it."""
-    emulator = OllamaEmulator()
-    emulator.add_model("qwen3:0.6b", family="qwen3", parameter_size="751.63M", size=522_653_767, capabilities=("completion", "thinking"))
-    emulator.add_model("llama3.2:1b", family="llama", parameter_size="1.2B", size=1_321_098_329)
-    emulator.add_to_registry("gemma3:1b", family="gemma3", parameter_size="999.89M", size=815_319_791)
-    emulator.add_to_registry("smollm2:135m", family="llama", parameter_size="134.52M", size=270_898_672)
-    emulator.start()
-    allow_endpoint("127.0.0.1", emulator.port)
+    emulator = start_emulator()
+    point_local_host_at(xdg, emulator.url)
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def ollama_fixed(xdg: Paths) -> Iterator[OllamaEmulator]:
+    """Like ``ollama`` but on a fixed port, for snapshots that show the URL."""
+    emulator = start_emulator(SNAPSHOT_PORT)
     point_local_host_at(xdg, emulator.url)
     yield emulator
     emulator.stop()

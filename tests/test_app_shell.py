@@ -9,6 +9,9 @@ from sovtui.config import load_config
 from sovtui.paths import Paths
 from sovtui.ui.screens.config_error import ConfigErrorScreen
 
+# Showing the Models pane asks its host: point it at a port where nothing listens.
+pytestmark = pytest.mark.usefixtures("no_ollama")
+
 
 async def test_opens_on_chat(make_app) -> None:
     app = make_app()
@@ -64,7 +67,7 @@ async def test_ctrl_q_quits_with_exit_code_0(make_app) -> None:
 
 
 async def test_top_bar_shows_host_and_locality(make_app, xdg: Paths) -> None:
-    xdg.config_dir.mkdir(parents=True)
+    xdg.config_dir.mkdir(parents=True, exist_ok=True)
     xdg.config_file.write_text(
         '[inference]\nhost = "gpu-box"\n[hosts.gpu-box]\nurl = "http://192.168.1.20:11434"\n'
     )
@@ -75,7 +78,7 @@ async def test_top_bar_shows_host_and_locality(make_app, xdg: Paths) -> None:
 
 
 async def test_broken_config_shows_error_screen_and_is_not_touched(make_app, xdg: Paths) -> None:
-    xdg.config_dir.mkdir(parents=True)
+    xdg.config_dir.mkdir(parents=True, exist_ok=True)
     original = b"[ui]\ntheme = 3\n"
     xdg.config_file.write_bytes(original)
     app = make_app()
@@ -94,7 +97,7 @@ async def test_broken_config_shows_error_screen_and_is_not_touched(make_app, xdg
 
 
 async def test_broken_config_stays_byte_for_byte(make_app, xdg: Paths) -> None:
-    xdg.config_dir.mkdir(parents=True)
+    xdg.config_dir.mkdir(parents=True, exist_ok=True)
     original = b"[ui\n"
     xdg.config_file.write_bytes(original)
     app = make_app()
@@ -114,7 +117,7 @@ async def test_chosen_theme_is_saved(make_app, xdg: Paths) -> None:
 
 
 async def test_unknown_theme_falls_back_with_a_warning(make_app, xdg: Paths) -> None:
-    xdg.config_dir.mkdir(parents=True)
+    xdg.config_dir.mkdir(parents=True, exist_ok=True)
     xdg.config_file.write_text('[ui]\ntheme = "neon"\n')
     app = make_app()
     async with app.run_test(size=(80, 24)):

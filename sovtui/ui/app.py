@@ -17,7 +17,6 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from sovtui.config import DEFAULT_THEME
 from sovtui.context import Context
 from sovtui.errors import ConfigError, SovtuiError
-from sovtui.net import locality_of
 from sovtui.resources import themes_dir
 from sovtui.ui.panes import PANES
 from sovtui.ui.panes.factory import make_pane
@@ -42,10 +41,14 @@ class SovtuiApp(App[int]):
 
     def __init__(self, ctx: Context, *, cursor_blink: bool = True) -> None:
         super().__init__()
+        # No animations: over SSH every repainted frame costs bytes and latency.
+        self.animation_level = "none"
         self.ctx = ctx
         #: False in tests and snapshots: widgets with a cursor read this.
         self.cursor_blink = cursor_blink
         self._config_ok = False
+        #: The host chosen in this session (None: OLLAMA_HOST or the config's default).
+        self.host_name: str | None = None
 
     # --- layout ---------------------------------------------------------------
 
@@ -86,11 +89,23 @@ class SovtuiApp(App[int]):
 
     def refresh_host(self) -> None:
         try:
-            name, host = self.ctx.config.host()
+            target = self.ctx.host(self.host_name)
         except SovtuiError as exc:
             self.query_one(TopBar).set_status(str(exc))
             return
-        self.query_one(TopBar).set_host(name, host.url, locality_of(host.url))
+        self.query_one(TopBar).set_host(target.name, target.url, target.locality)
+
+    def set_host(self, name: str) -> None:
+        """Send prompts and model commands to another configured host (this session)."""
+        self.host_name = name
+        self.refresh_host()
+        for pane in self.query(".host-aware"):
+            refresh = getattr(pane, "action_refresh", None)
+            if refresh:
+                refresh()
+
+    def set_status(self, text: str) -> None:
+        self.query_one(TopBar).set_status(text)
 
     # --- theme ----------------------------------------------------------------
 
@@ -142,7 +157,15 @@ class SovtuiApp(App[int]):
                 f"{pane.description} ({pane.key.upper()} or ctrl+t)",
                 partial(self.action_show_pane, pane.id),
             )
+        for pane in PANES:
+            widget = self.query_one(f"#{pane.id}", TabPane).children[0]
+            for title, help_text, action in getattr(widget, "PALETTE", ()):
+                yield SystemCommand(title, help_text, partial(self._pane_action, pane.id, widget, action))
         yield from super().get_system_commands(screen)
+
+    def _pane_action(self, pane_id: str, widget, action: str) -> None:  # type: ignore[no-untyped-def]
+        self.action_show_pane(pane_id)
+        self.call_later(widget.run_action, action)
 
 
 def run(ctx: Context) -> int:

@@ -11,10 +11,6 @@ _COMING = {
         "Conversations with your models will live here: streaming replies,",
         "personas, history saved in your data folder, export to Markdown.",
     ],
-    "models": [
-        "Your Ollama hosts and models will live here: start and stop the",
-        "server, pull, delete and choose models, see what is loaded.",
-    ],
     "keys": [
         "Your Nostr keys will live here, encrypted with your passphrase:",
         "generate, import, export, sign, and issue agent credentials.",
@@ -27,4 +23,8 @@ _COMING = {
 
 
 def make_pane(pane_id: str, title: str) -> Widget:
+    if pane_id == "models":
+        from sovtui.ui.panes.models import ModelsPane
+
+        return ModelsPane(id="models-pane", classes="host-aware")
     return PlaceholderPane(f"{title} — not here yet", _COMING[pane_id], id=f"{pane_id}-pane")

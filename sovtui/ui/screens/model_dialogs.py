@@ -1,0 +1,132 @@
+"""Dialogs of the Models pane: pull a model, see a model's details, pick a host."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from sovtui.inference.suggest import Suggestion
+from sovtui.inference.types import ModelDetails
+
+_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 70; max-width: 95%; height: auto; max-height: 90%;
+    border: thick $primary 60%; background: $surface; padding: 1 2;
+}}
+{name} .dialog--title {{ text-style: bold; padding-bottom: 1; }}
+{name} .dialog--hint {{ color: $text-muted; padding-top: 1; }}
+{name} OptionList {{ height: auto; max-height: 10; border: none; }}
+"""
+
+
+class PullDialog(ModalScreen[str | None]):
+    """Type a model name, or choose one that fits this machine."""
+
+    DEFAULT_CSS = _CSS.format(name="PullDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pull.cancel")]
+
+    def __init__(self, host_label: str, suggestions: list[Suggestion]) -> None:
+        super().__init__()
+        self.host_label = host_label
+        self.suggestions = suggestions
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Pull a model onto {self.host_label}", classes="dialog--title", markup=False)
+            yield Input(placeholder="model name, e.g. qwen3:0.6b", id="pull-name")
+            yield Static("Fits this machine:", classes="dialog--hint")
+            yield OptionList(*[Option(f"{s.name}  [dim]{s.why}[/]", id=s.name) for s in self.suggestions], id="pull-suggestions")
+            yield Static("enter pulls · tab to the suggestions · esc cancels", classes="dialog--hint")
+
+    def on_mount(self) -> None:
+        field = self.query_one(Input)
+        field.cursor_blink = getattr(self.app, "cursor_blink", True)
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if not name:
+            self.notify("type a model name or pick one below", severity="warning")
+            return
+        if any(ch.isspace() for ch in name):
+            self.notify("a model name has no spaces (e.g. qwen3:0.6b)", severity="error")
+            return
+        self.dismiss(name)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ModelDetailsScreen(ModalScreen[None]):
+    DEFAULT_CSS = _CSS.format(name="ModelDetailsScreen") + """
+    ModelDetailsScreen VerticalScroll { height: auto; max-height: 20; }
+    """
+    BINDINGS = [Binding("escape,q,enter", "close", "Close", id="details.close")]
+
+    def __init__(self, details: ModelDetails) -> None:
+        super().__init__()
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        d = self.details
+        lines = [
+            f"family:        {d.family}",
+            f"parameters:    {d.parameter_size}",
+            f"quantization:  {d.quantization}",
+            f"capabilities:  {', '.join(d.capabilities) or '-'}",
+            f"context:       {d.context_length or '-'} tokens",
+            f"license:       {(d.license.splitlines() or ['-'])[0][:60]}",
+            "",
+            "template:",
+            *[f"  {line}" for line in d.template.splitlines()],
+        ]
+        with Vertical():
+            yield Static(d.name, classes="dialog--title", markup=False)
+            with VerticalScroll():
+                yield Static("\n".join(lines), markup=False)
+            yield Static("esc closes", classes="dialog--hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class HostPicker(ModalScreen[str | None]):
+    """Choose which configured host prompts and model commands go to."""
+
+    DEFAULT_CSS = _CSS.format(name="HostPicker")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="hosts.cancel")]
+
+    def __init__(self, hosts: list[tuple[str, str, str]], current: str) -> None:
+        super().__init__()
+        self.hosts = hosts
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Where should prompts go?", classes="dialog--title")
+            yield OptionList(
+                *[Option(f"{'● ' if name == self.current else '  '}{name}  [dim]{label} · {url}[/]", id=name) for name, url, label in self.hosts],
+                id="host-options",
+            )
+            yield Static("Add hosts under [hosts.NAME] in config.toml", classes="dialog--hint", markup=False)
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.focus()
+        for index, (name, _, _) in enumerate(self.hosts):
+            if name == self.current:
+                options.highlighted = index
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
