@@ -86,6 +86,35 @@ class SovtuiApp(App[int]):
             self.theme = DEFAULT_THEME
             self.notify(f"unknown theme {config.ui.theme!r} in config.toml; using {DEFAULT_THEME}", severity="warning")
         self.refresh_host()
+        if config.backend.autostart:
+            self.run_worker(self._autostart(), group="backend", exclusive=True)
+
+    async def _autostart(self) -> None:
+        """Start Ollama here if the config asks for it and nothing answers."""
+        from sovtui.net import Locality
+
+        try:
+            server = self.ctx.server(self.host_name)
+            if server.target.locality is not Locality.THIS_MACHINE:
+                return
+            status = await server.start(lambda message, elapsed: self.set_status(f"{message} {elapsed:.0f}s"))
+        except SovtuiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        finally:
+            self.set_status("")
+        if status.managed:
+            self.notify(f"started Ollama at {status.url}")
+
+    async def action_quit(self) -> None:
+        if self._config_ok and self.ctx.config.backend.stop_at_exit:
+            try:
+                server = self.ctx.server(self.host_name)
+                if server.managed_pid() is not None:
+                    await server.stop()
+            except SovtuiError:
+                pass
+        self.exit(0)
 
     def refresh_host(self) -> None:
         try:

@@ -96,3 +96,18 @@ async def test_only_this_machine_can_be_started(ctx: Context) -> None:
     ctx.update_config(change)
     with pytest.raises(SovtuiError, match="is not this machine"):
         await ctx.server("gpu").start()
+
+
+async def test_the_app_starts_and_stops_ollama_when_configured(make_app, ctx: Context, stand_in_ollama: str) -> None:
+    def change(config: Config) -> None:
+        config.backend.autostart = True
+        config.backend.stop_at_exit = True
+
+    ctx.update_config(change)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        status = await ctx.server().status()
+        assert status.managed and status.answering
+        await pilot.press("ctrl+q")
+    assert not (await ctx.server().status()).answering
