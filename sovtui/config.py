@@ -62,6 +62,7 @@ class InferenceConfig:
 
     host: str = "local"
     model: str = ""
+    persona: str = ""  # the persona new conversations start with; empty: none
     extra: dict[str, Any] = _extra()
 
 
@@ -76,6 +77,28 @@ class BackendConfig:
     extra: dict[str, Any] = _extra()
 
 
+@dataclass
+class PersonaConfig:
+    """A named system prompt. The user's words, sent as they are."""
+
+    prompt: str = ""
+    extra: dict[str, Any] = _extra()
+
+
+def _default_personas() -> dict[str, PersonaConfig]:
+    return {
+        "assistant": PersonaConfig("You are a helpful assistant."),
+        "concise": PersonaConfig("Answer briefly and directly. Use lists when they help. No preamble."),
+        "coder": PersonaConfig(
+            "You are an experienced software engineer. Give working code with short explanations; "
+            "point out edge cases and risks."
+        ),
+        "tutor": PersonaConfig(
+            "You are a patient teacher. Explain step by step, check understanding, and give an example."
+        ),
+    }
+
+
 def _default_hosts() -> dict[str, HostConfig]:
     return {"local": HostConfig()}
 
@@ -88,6 +111,7 @@ class Config:
     inference: InferenceConfig = field(default_factory=InferenceConfig)
     hosts: dict[str, HostConfig] = field(default_factory=_default_hosts)
     backend: BackendConfig = field(default_factory=BackendConfig)
+    personas: dict[str, PersonaConfig] = field(default_factory=_default_personas)
     extra: dict[str, Any] = _extra()
 
     def host(self, name: str | None = None) -> tuple[str, HostConfig]:

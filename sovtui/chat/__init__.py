@@ -1,0 +1,5 @@
+"""Conversations with models: the records, their files, personas, and sending.
+
+No UI here: the Chat pane and ``sovtui chat`` both use ``ChatSession`` and
+``ConversationStore``.
+"""

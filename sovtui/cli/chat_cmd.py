@@ -1,0 +1,265 @@
+"""``sovtui chat``: one prompt, the reply streamed to stdout (like ``ollama run``).
+
+``sovtui chats`` lists, shows, exports and removes saved conversations, and
+``sovtui personas`` manages the named system prompts.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import sys
+
+from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run, table
+from sovtui.cli.output import print_json
+from sovtui.context import Context
+from sovtui.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "chat",
+        help="send a prompt and stream the reply (reads stdin without PROMPT)",
+        description="Send a prompt to a model and stream the reply to stdout. The conversation is saved like the app's.",
+    )
+    p.add_argument("prompt", nargs="*", help="the prompt (default: read stdin)")
+    p.add_argument("-m", "--model", help="model to use (default: the conversation's, [inference] model, else the first installed)")
+    p.add_argument("--persona", help="a persona from config.toml (see 'sovtui personas list')")
+    p.add_argument("-c", "--continue", dest="continue_id", metavar="ID", help="continue a saved conversation")
+    p.add_argument("--think", action=argparse.BooleanOptionalAction, default=None, help="ask a reasoning model to think (or not)")
+    p.add_argument("--temperature", type=float, help="model option")
+    p.add_argument("--seed", type=int, help="model option, for repeatable replies")
+    p.add_argument("--num-ctx", type=int, help="model option: context window in tokens")
+    p.add_argument("--keep-alive", help="how long the model stays loaded, e.g. 10m or 0")
+    add_host_option(p)
+    add_json_option(p)
+    p.set_defaults(handler=cmd_chat)
+
+    chats = subparsers.add_parser("chats", help="list, show, export and remove saved conversations", description="Saved conversations.")
+    chats.set_defaults(group_parser=chats)
+    sub = chats.add_subparsers(dest="chats_command", metavar="ACTION")
+    q = sub.add_parser("list", aliases=["ls"], help="saved conversations, newest first")
+    q.add_argument("-s", "--search", metavar="TEXT", help="only those whose title or messages contain TEXT")
+    add_json_option(q)
+    q.set_defaults(handler=cmd_list)
+    q = sub.add_parser("show", help="print a conversation")
+    q.add_argument("id", help="an id or a unique start of one")
+    q.set_defaults(handler=cmd_show)
+    q = sub.add_parser("export", help="a conversation as Markdown or JSON")
+    q.add_argument("id")
+    q.add_argument("--format", choices=("md", "json"), default="md")
+    q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    q.set_defaults(handler=cmd_export)
+    q = sub.add_parser("rm", help="delete a conversation")
+    q.add_argument("id")
+    q.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    q.set_defaults(handler=cmd_rm)
+
+    personas = subparsers.add_parser("personas", help="named system prompts", description="Personas: named system prompts in config.toml.")
+    personas.set_defaults(group_parser=personas)
+    sub = personas.add_subparsers(dest="personas_command", metavar="ACTION")
+    q = sub.add_parser("list", help="every persona and its prompt")
+    add_json_option(q)
+    q.set_defaults(handler=cmd_personas_list)
+    q = sub.add_parser("set", help="create or change a persona (PROMPT or stdin)")
+    q.add_argument("name")
+    q.add_argument("prompt", nargs="*")
+    q.set_defaults(handler=cmd_personas_set)
+    q = sub.add_parser("rm", help="delete a persona")
+    q.add_argument("name")
+    q.set_defaults(handler=cmd_personas_rm)
+    q = sub.add_parser("default", help="the persona new conversations start with ('' for none)")
+    q.add_argument("name")
+    q.set_defaults(handler=cmd_personas_default)
+
+
+def _read_prompt(words: list[str]) -> str:
+    if words:
+        return " ".join(words)
+    if is_tty(sys.stdin):
+        print("type your prompt, then ctrl+d:", file=sys.stderr)
+    return sys.stdin.read().rstrip()
+
+
+def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.session import ChatSession
+    from sovtui.chat.store import ConversationStore
+
+    prompt = _read_prompt(args.prompt)
+    if not prompt.strip():
+        raise UsageError("nothing to send: give a PROMPT or pipe text on stdin")
+    store = ConversationStore(ctx.paths)
+    if args.continue_id:
+        conversation = store.load(args.continue_id)
+        session = ChatSession(ctx, conversation, host_name=args.host, store=store)
+        if args.persona is not None:
+            from sovtui.chat.personas import prompt_of
+
+            prompt_of(ctx.config, args.persona)
+            conversation.persona = args.persona
+        if args.model:
+            conversation.model = args.model
+    else:
+        session = ChatSession.new(ctx, model=args.model, persona=args.persona, host_name=args.host)
+        session.store = store
+    options = session.conversation.options
+    for key, value in (("temperature", args.temperature), ("seed", args.seed), ("num_ctx", args.num_ctx), ("keep_alive", args.keep_alive), ("think", args.think)):
+        if value is not None:
+            options[key] = value
+
+    target = session.target()
+    warn = " — leaves your network" if target.locality.is_public else ""
+    print(f"→ {target.label}{warn}", file=sys.stderr, flush=True)
+
+    out = sys.stdout
+    thinking_shown = False
+
+    async def go():  # type: ignore[no-untyped-def]
+        nonlocal thinking_shown
+        async for event in session.send(prompt):
+            if args.json:
+                continue
+            if event.kind == "thinking":
+                if not thinking_shown:
+                    sys.stderr.write("\x1b[2mthinking: " if is_tty(sys.stderr) else "thinking: ")
+                    thinking_shown = True
+                sys.stderr.write(event.text)
+                sys.stderr.flush()
+            elif event.kind == "content":
+                if thinking_shown:
+                    sys.stderr.write("\x1b[0m\n" if is_tty(sys.stderr) else "\n")
+                    sys.stderr.flush()
+                    thinking_shown = False
+                out.write(event.text)
+                out.flush()
+        return session.conversation.messages[-1]
+
+    try:
+        reply = run(go())
+    except KeyboardInterrupt:
+        out.write("\n")
+        print(f"stopped; the partial reply is saved in conversation {session.conversation.id}", file=sys.stderr)
+        return 130
+    if args.json:
+        print_json(
+            {
+                "conversation": session.conversation.id,
+                "host": target.name,
+                "locality": target.locality.label,
+                "model": reply.model,
+                "content": reply.content,
+                "thinking": reply.thinking,
+                "done_reason": reply.done_reason,
+                "eval_count": reply.eval_count,
+                "eval_duration": reply.eval_duration,
+                "prompt_eval_count": reply.prompt_eval_count,
+                "tokens_per_second": reply.tokens_per_second,
+            }
+        )
+    else:
+        if not reply.content.endswith("\n"):
+            out.write("\n")
+        if is_tty(sys.stderr):
+            print(f"\x1b[2m{reply.model} · {reply.stats} · conversation {session.conversation.id}\x1b[0m", file=sys.stderr)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.store import ConversationStore
+
+    store = ConversationStore(ctx.paths)
+    found = store.search(args.search) if args.search else store.summaries()
+    for problem in store.problems:
+        print(f"sovtui: {problem}", file=sys.stderr)
+    if args.json:
+        print_json([{"id": s.id, "title": s.title, "updated": s.updated.isoformat(), "model": s.model, "messages": s.messages} for s in found])
+        return 0
+    if not found:
+        print("no conversations yet: start one with 'sovtui chat PROMPT' or in the app", file=sys.stderr)
+        return 0
+    rows = [[s.id, s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), s.model, str(s.messages), s.title[:50]] for s in found]
+    print(table(rows, ["ID", "UPDATED", "MODEL", "MSGS", "TITLE"]))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.store import ConversationStore
+
+    print(ConversationStore(ctx.paths).export(args.id, "md"), end="")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from sovtui.chat.store import ConversationStore
+    from sovtui.files import atomic_write
+
+    text = ConversationStore(ctx.paths).export(args.id, args.format)
+    if args.output:
+        atomic_write(Path(args.output), text, mode=0o600)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.store import ConversationStore
+
+    store = ConversationStore(ctx.paths)
+    conversation = store.load(args.id)
+    if not args.yes:
+        if not is_tty(sys.stdin):
+            raise UsageError(f"not deleting {conversation.id} without confirmation: add --yes")
+        if not confirm(f"delete conversation {conversation.id} ({conversation.title!r}, {len(conversation.messages)} messages)?"):
+            print("nothing deleted", file=sys.stderr)
+            return 1
+    store.delete(conversation.id)
+    print(f"deleted {conversation.id}")
+    return 0
+
+
+def cmd_personas_list(args: argparse.Namespace, ctx: Context) -> int:
+    personas = ctx.config.personas
+    default = ctx.config.inference.persona
+    if args.json:
+        print_json({name: {"prompt": p.prompt, "default": name == default} for name, p in sorted(personas.items())})
+        return 0
+    for name, persona in sorted(personas.items()):
+        mark = "*" if name == default else " "
+        print(f"{mark} {name}: {persona.prompt}")
+    return 0
+
+
+def cmd_personas_set(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.personas import set_persona
+
+    prompt = " ".join(args.prompt) if args.prompt else sys.stdin.read().strip()
+    set_persona(ctx, args.name, prompt)
+    print(f"saved persona {args.name}")
+    return 0
+
+
+def cmd_personas_rm(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.personas import delete_persona
+
+    delete_persona(ctx, args.name)
+    print(f"deleted persona {args.name}")
+    return 0
+
+
+def cmd_personas_default(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.personas import prompt_of
+
+    prompt_of(ctx.config, args.name)
+
+    def change(config) -> None:  # type: ignore[no-untyped-def]
+        config.inference.persona = args.name
+
+    ctx.update_config(change)
+    print(f"new conversations start with persona {args.name or '(none)'}")
+    return 0
+
+
+
