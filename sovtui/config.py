@@ -78,6 +78,14 @@ class BackendConfig:
 
 
 @dataclass
+class PrivacyConfig:
+    """Where words may go."""
+
+    confirm_public: bool = True  # ask once per conversation before a prompt goes to a public host
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
 class PersonaConfig:
     """A named system prompt. The user's words, sent as they are."""
 
@@ -112,6 +120,7 @@ class Config:
     hosts: dict[str, HostConfig] = field(default_factory=_default_hosts)
     backend: BackendConfig = field(default_factory=BackendConfig)
     personas: dict[str, PersonaConfig] = field(default_factory=_default_personas)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     extra: dict[str, Any] = _extra()
 
     def host(self, name: str | None = None) -> tuple[str, HostConfig]:

@@ -54,3 +54,65 @@ def test_models_unreachable_host(snap_compare, make_app, xdg) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+
+
+def _conversation_with_code_and_thinking(xdg):  # type: ignore[no-untyped-def]
+    from datetime import datetime, timezone
+
+    from sovtui.chat.models import Conversation, Message
+    from sovtui.chat.store import ConversationStore
+
+    moment = datetime(2026, 3, 14, 9, 26, tzinfo=timezone.utc)
+    conversation = Conversation(id="20260314-092600-beef", title="Reverse a list", created=moment, updated=moment, host="local", model="qwen3:0.6b")
+    conversation.messages = [
+        Message("user", "How do I reverse a list in Python?", time=moment),
+        Message(
+            "assistant",
+            "Use slicing or `reversed()`:\n\n```python\nitems = [1, 2, 3]\nprint(items[::-1])\n```\n\nSlicing makes a copy.",
+            thinking="The user wants the idiomatic way. Mention slicing first.",
+            time=moment, model="qwen3:0.6b", eval_count=42, eval_duration=1_400_000_000, prompt_eval_count=18, done_reason="stop",
+        ),
+    ]
+    ConversationStore(xdg).save(conversation)
+    return conversation
+
+
+def test_chat_pane_with_code_and_thinking(snap_compare, make_app, xdg, ollama_fixed) -> None:
+    from datetime import datetime, timezone
+
+    conversation = _conversation_with_code_and_thinking(xdg)
+
+    async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
+        from sovtui.ui.panes.chat import ChatPane
+        from sovtui.ui.widgets.conversation_list import ConversationList
+
+        listing = pilot.app.query_one(ConversationList)
+        listing.now = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.query_one(ChatPane).open_conversation(conversation.id)
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.query_one(ChatPane).load_list()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_it)
+
+
+def test_chat_pane_80x24_thinking_open(snap_compare, make_app, xdg, ollama_fixed) -> None:
+    from datetime import datetime, timezone
+
+    conversation = _conversation_with_code_and_thinking(xdg)
+
+    async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
+        from sovtui.ui.panes.chat import ChatPane
+        from sovtui.ui.widgets.conversation_list import ConversationList
+        from sovtui.ui.widgets.message_log import MessageLog
+
+        pilot.app.query_one(ConversationList).now = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
+        pilot.app.query_one(ChatPane).open_conversation(conversation.id)
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.query_one(MessageLog).focus()
+        await pilot.press("t")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_it)

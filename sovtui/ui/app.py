@@ -29,6 +29,8 @@ class SovtuiApp(App[int]):
     TITLE = "sovtui"
     CSS_PATH = str(themes_dir() / "sovtui.tcss")
     ENABLE_COMMAND_PALETTE = True
+    # The prompt box has focus from the first frame: type and press enter at once.
+    AUTO_FOCUS = "#prompt"
 
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -173,6 +175,10 @@ class SovtuiApp(App[int]):
 
     def _focus_pane(self, pane_id: str) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
+        focus_default = getattr(pane.children[0], "focus_default", None) if pane.children else None
+        if focus_default is not None:
+            focus_default()
+            return
         for widget in pane.query("*"):
             if widget.focusable:
                 widget.focus()

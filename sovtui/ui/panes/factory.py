@@ -7,10 +7,6 @@ from textual.widget import Widget
 from sovtui.ui.panes.placeholder import PlaceholderPane
 
 _COMING = {
-    "chat": [
-        "Conversations with your models will live here: streaming replies,",
-        "personas, history saved in your data folder, export to Markdown.",
-    ],
     "keys": [
         "Your Nostr keys will live here, encrypted with your passphrase:",
         "generate, import, export, sign, and issue agent credentials.",
@@ -23,6 +19,10 @@ _COMING = {
 
 
 def make_pane(pane_id: str, title: str) -> Widget:
+    if pane_id == "chat":
+        from sovtui.ui.panes.chat import ChatPane
+
+        return ChatPane(id="chat-pane", classes="host-aware")
     if pane_id == "models":
         from sovtui.ui.panes.models import ModelsPane
 

@@ -143,3 +143,41 @@ class TextDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one of a few named things (a persona, a model)."""
+
+    DEFAULT_CSS = _CSS.format(name="ChoiceDialog") + """
+    ChoiceDialog OptionList { height: auto; max-height: 14; border: none; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], *, current: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices  # (value, label)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical():
+            yield Static(self.title_text, classes="dialog--title", markup=False)
+            yield OptionList(*[Option(label, id=value) for value, label in self.choices])
+
+    def on_mount(self) -> None:
+        from textual.widgets import OptionList
+
+        options = self.query_one(OptionList)
+        options.focus()
+        for index, (value, _) in enumerate(self.choices):
+            if value == self.current:
+                options.highlighted = index
+
+    def on_option_list_option_selected(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -30,7 +30,10 @@ class ChatInput(TextArea):
     """
 
     BINDINGS = [
-        Binding("enter", "submit", "Send", id="chat.send", show=True, priority=True),
+        # Shown in the footer; the key itself is handled in _on_key, in order
+        # with the typed characters (a priority binding would run before the
+        # characters typed just ahead of it were inserted).
+        Binding("enter", "submit", "Send", id="chat.send", show=True),
         Binding("ctrl+j", "newline", "Newline", id="chat.newline", show=True),
     ]
 
@@ -65,6 +68,11 @@ class ChatInput(TextArea):
         self._replace_via_keyboard("\n", start, end)
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key in ("enter", "ctrl+j"):
+            event.stop()
+            event.prevent_default()
+            self.action_submit() if event.key == "enter" else self.action_newline()
+            return
         if event.key == "up" and self.cursor_location[0] == 0 and self.prompt_history:
             event.stop()
             event.prevent_default()

@@ -57,7 +57,18 @@ class ConversationList(Vertical):
 
     BINDINGS = [
         Binding("slash", "search", "Search", id="conversations.search", show=False),
+        Binding("r", "request('rename')", "Rename", id="conversations.rename"),
+        Binding("d", "request('delete')", "Delete", id="conversations.delete"),
+        Binding("x", "request('export')", "Export", id="conversations.export"),
     ]
+
+    class ActionRequested(Message):
+        """rename, delete or export the highlighted conversation."""
+
+        def __init__(self, action: str, conversation_id: str) -> None:
+            super().__init__()
+            self.action = action
+            self.conversation_id = conversation_id
 
     class Chosen(Message):
         def __init__(self, conversation_id: str) -> None:
@@ -89,6 +100,8 @@ class ConversationList(Vertical):
             Option(f"{item.title[:40] or 'untitled'}\n[dim]{when(item.updated, self.now)} {item.model}[/]", id=item.id)
             for item in items
         )
+        if items:
+            options.highlighted = 0
         if selected is not None:
             self.highlight(selected)
 
@@ -105,6 +118,10 @@ class ConversationList(Vertical):
         if options.highlighted is None or not self.items:
             return None
         return self.items[options.highlighted].id
+
+    def action_request(self, action: str) -> None:
+        if self.highlighted_id is not None:
+            self.post_message(self.ActionRequested(action, self.highlighted_id))
 
     def action_search(self) -> None:
         self.query_one(Input).focus()

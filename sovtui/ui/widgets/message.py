@@ -49,6 +49,9 @@ class MessageWidget(Vertical, can_focus=True):
         margin: 0;
         padding: 0;
     }
+    MessageWidget Markdown > *:last-child {
+        margin-bottom: 0;
+    }
     MessageWidget Collapsible {
         padding: 0;
         margin: 0;
@@ -87,9 +90,13 @@ class MessageWidget(Vertical, can_focus=True):
         with Collapsible(title="thinking", collapsed=True, id="thinking") as fold:
             fold.display = bool(self.thinking)
             yield Markdown(self.thinking, id="thinking-text")
-        yield Markdown(self.content, id="content")
+        yield Markdown(self._display(self.content), id="content")
         yield Static(self.stats, classes="message--stats", markup=False, id="stats")
         yield Static("⚠ interrupted: the reply was cut off", classes="message--interrupted", id="interrupted")
+
+    def _display(self, text: str) -> str:
+        # A prompt's line breaks are the user's: keep them (Markdown would join lines).
+        return text.replace("\n", "  \n") if self.role == "user" else text
 
     def on_mount(self) -> None:
         self.query_one("#stats").display = bool(self.stats)

@@ -1,14 +1,17 @@
-"""The scrolling list of messages, mounted lazily from the end.
+"""The scrolling list of messages: a window over the conversation, mounted lazily.
 
-A conversation of thousands of messages opens by mounting only the newest
-batch; older ones are mounted a batch at a time when the user scrolls to the
-top (or presses home), keeping the view where it was. Mounting every message
-up front would cost seconds and hundreds of MB of widgets for text nobody is
-looking at.
+Only a window of messages is ever mounted (the newest batch when a
+conversation opens). Scrolling to the top of the window mounts the batch
+before it, scrolling to the bottom the batch after it, and the far end of
+the window is unmounted once it grows past ``MAX_MOUNTED``; home and end jump
+straight to either end of the conversation. Mounting every message of a
+long conversation would cost seconds and hundreds of MB of widgets for text
+nobody is looking at.
 
 Keys (when the log has focus): up/down (or k/j) select a message, c copies
-it, y copies its last code block, t folds or unfolds its thinking, home loads
-and jumps to the start, end jumps to the newest message.
+it, y copies its last code block, t folds or unfolds its thinking, e edits
+one of your prompts and sends it again, home and end jump to the first and
+the newest message.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from textual.widgets import Static
 from sovtui.ui.widgets.message import MessageWidget
 
 BATCH = 30
+MAX_MOUNTED = 120
 
 _CODE_BLOCK = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
 
@@ -40,11 +44,14 @@ class MessageLog(VerticalScroll, can_focus=True):
         height: 1fr;
         padding: 0 1 0 0;
     }
-    MessageLog > #earlier {
+    MessageLog > .edge {
         color: $text-muted;
         text-align: center;
         width: 1fr;
         height: 1;
+    }
+    MessageLog > MessageWidget.-selected {
+        background: $primary 20%;
     }
     """
 
@@ -54,70 +61,115 @@ class MessageLog(VerticalScroll, can_focus=True):
         Binding("c", "copy_message", "Copy", id="log.copy"),
         Binding("y", "copy_code", "Copy code", id="log.copy_code"),
         Binding("t", "toggle_thinking", "Thinking", id="log.thinking"),
-        Binding("home", "load_all_and_top", "Top", id="log.top", show=False),
+        Binding("e", "edit", "Edit", id="log.edit"),
+        Binding("home", "top", "First", id="log.top", show=False),
         Binding("end", "bottom", "Newest", id="log.bottom", show=False),
     ]
 
-    class Selected(Message):
-        def __init__(self, widget: MessageWidget) -> None:
+    class EditRequested(Message):
+        """The user wants to change one of their prompts and send it again."""
+
+        def __init__(self, index: int) -> None:
             super().__init__()
-            self.widget = widget
+            self.index = index
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._make: Callable[[int], MessageWidget] | None = None
         self.total = 0
         self.first_mounted = 0
+        self.last_mounted = 0  # exclusive
         self.selected: int | None = None
+        self._loading = False
 
-    # --- loading --------------------------------------------------------------
+    # --- the window ---------------------------------------------------------------
 
     async def show(self, total: int, make: Callable[[int], MessageWidget]) -> None:
-        """Replace the content with ``total`` messages, mounting the newest batch."""
+        """Show a conversation of ``total`` messages, from its newest batch."""
         self._make = make
         self.total = total
         self.selected = None
-        await self.remove_children()
-        self.first_mounted = max(0, total - BATCH)
-        widgets = [make(i) for i in range(self.first_mounted, total)]
-        await self.mount(Static("", id="earlier"), *widgets)
-        self._update_earlier()
+        await self._mount_window(max(0, total - BATCH), total)
         self.anchor()
         self.scroll_end(animate=False, immediate=True)
 
-    async def add(self, widget: MessageWidget) -> MessageWidget:
-        """Append a new message (a prompt, or a reply about to stream)."""
-        self.total = max(self.total, widget.index + 1)
-        await self.mount(widget)
-        self.anchor()
-        self.scroll_end(animate=False)
-        return widget
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="earlier", classes="edge")
+        yield Static("", id="later", classes="edge")
 
-    async def truncate(self, keep: int) -> None:
-        """Remove every message from index ``keep`` on (edit and resend)."""
-        for widget in list(self.query(MessageWidget)):
-            if widget.index >= keep:
-                await widget.remove()
-        self.total = keep
-        if self.selected is not None and self.selected >= keep:
-            self.selected = None
+    def on_mount(self) -> None:
+        self._update_edges()
+
+    async def _mount_window(self, first: int, last: int) -> None:
+        # While the window is replaced, scroll events must not load batches.
+        self._loading = True
+        try:
+            self.first_mounted, self.last_mounted = first, last
+            await self.remove_children(self._widgets())
+            widgets = [self._make(i) for i in range(first, last)] if self._make else []
+            if widgets:
+                await self.mount(*widgets, before=self.query_one("#later"))
+            self._update_edges()
+        finally:
+            self._loading = False
+
+    def _update_edges(self) -> None:
+        earlier = self.query_one("#earlier", Static)
+        earlier.display = self.first_mounted > 0
+        earlier.update(f"↑ {self.first_mounted:,} earlier messages: scroll up, or home for the first")
+        later = self.query_one("#later", Static)
+        hidden = self.total - self.last_mounted
+        later.display = hidden > 0
+        later.update(f"↓ {hidden:,} newer messages: scroll down, or end for the newest")
+
+    def _widgets(self) -> list[MessageWidget]:
+        return list(self.query(MessageWidget))
 
     async def load_earlier(self) -> bool:
-        """Mount the previous batch above the current first message."""
-        if self._make is None or self.first_mounted == 0:
+        if self._make is None or self.first_mounted == 0 or self._loading:
             return False
-        start = max(0, self.first_mounted - BATCH)
-        widgets = [self._make(i) for i in range(start, self.first_mounted)]
-        first = self.query(MessageWidget).first() if self.query(MessageWidget) else None
-        old_height = self.virtual_size.height
-        if first is not None:
-            await self.mount(*widgets, before=first)
+        self._loading = True
+        try:
+            start = max(0, self.first_mounted - BATCH)
+            widgets = [self._make(i) for i in range(start, self.first_mounted)]
+            old_height = self.virtual_size.height
+            await self.mount(*widgets, after=self.query_one("#earlier"))
+            self.first_mounted = start
+            await self._trim(from_end=True)
+            self._update_edges()
+            self.call_after_refresh(self._keep_position, old_height)
+        finally:
+            self._loading = False
+        return True
+
+    async def load_later(self) -> bool:
+        if self._make is None or self.last_mounted >= self.total or self._loading:
+            return False
+        self._loading = True
+        try:
+            end = min(self.total, self.last_mounted + BATCH)
+            widgets = [self._make(i) for i in range(self.last_mounted, end)]
+            await self.mount(*widgets, before=self.query_one("#later"))
+            self.last_mounted = end
+            before = self.virtual_size.height
+            if await self._trim(from_end=False):
+                self.call_after_refresh(self._shift_up, before)
+            self._update_edges()
+        finally:
+            self._loading = False
+        return True
+
+    async def _trim(self, *, from_end: bool) -> bool:
+        widgets = self._widgets()
+        extra = len(widgets) - MAX_MOUNTED
+        if extra <= 0:
+            return False
+        doomed = widgets[-extra:] if from_end else widgets[:extra]
+        await self.remove_children(doomed)
+        if from_end:
+            self.last_mounted -= extra
         else:
-            await self.mount(*widgets)
-        self.first_mounted = start
-        self._update_earlier()
-        # Keep what the user was looking at in place.
-        self.call_after_refresh(self._keep_position, old_height)
+            self.first_mounted += extra
         return True
 
     def _keep_position(self, old_height: int) -> None:
@@ -125,23 +177,46 @@ class MessageLog(VerticalScroll, can_focus=True):
         if grown > 0:
             self.scroll_to(y=self.scroll_y + grown, animate=False, immediate=True)
 
-    def _update_earlier(self) -> None:
-        earlier = self.query_one("#earlier", Static)
-        if self.first_mounted:
-            earlier.update(f"↑ {self.first_mounted:,} earlier messages: scroll up or press home")
-            earlier.display = True
-        else:
-            earlier.display = False
+    def _shift_up(self, old_height: int) -> None:
+        shrunk = old_height - self.virtual_size.height
+        if shrunk > 0:
+            self.scroll_to(y=max(0, self.scroll_y - shrunk), animate=False, immediate=True)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if new <= 0 and old > 0 and self.first_mounted:
-            self.run_worker(self.load_earlier(), group="load-earlier", exclusive=True)
+        if self._loading:
+            return
+        if new <= 0 < old and self.first_mounted:
+            self.run_worker(self.load_earlier(), group="log-window", exclusive=True)
+        elif new >= self.max_scroll_y > 0 and new > old and self.last_mounted < self.total:
+            self.run_worker(self.load_later(), group="log-window", exclusive=True)
 
-    # --- selection and actions -------------------------------------------------
+    # --- changes while chatting ----------------------------------------------------
 
-    def widgets(self) -> list[MessageWidget]:
-        return list(self.query(MessageWidget))
+    async def add(self, widget: MessageWidget) -> MessageWidget:
+        """Append a new message (a prompt, or a reply about to stream)."""
+        if self.last_mounted < self.total and self._make is not None:
+            await self._mount_window(max(0, self.total - BATCH), self.total)
+        self.total = max(self.total, widget.index + 1)
+        await self.mount(widget, before=self.query_one("#later"))
+        self.last_mounted = self.total
+        self.anchor()
+        self.scroll_end(animate=False)
+        return widget
+
+    async def truncate(self, keep: int) -> None:
+        """Forget every message from index ``keep`` on (edit and resend)."""
+        self.total = keep
+        if keep <= self.first_mounted:
+            await self._mount_window(max(0, keep - BATCH), keep)
+        else:
+            await self.remove_children([w for w in self._widgets() if w.index >= keep])
+            self.last_mounted = min(self.last_mounted, keep)
+            self._update_edges()
+        if self.selected is not None and self.selected >= keep:
+            self.selected = None
+
+    # --- selection and actions -------------------------------------------------------
 
     def widget_at(self, index: int) -> MessageWidget | None:
         for widget in self.query(MessageWidget):
@@ -153,11 +228,13 @@ class MessageLog(VerticalScroll, can_focus=True):
         if not self.total:
             return
         if self.selected is None:
-            target = self.total - 1 if step < 0 else self.first_mounted
+            target = self.last_mounted - 1 if step < 0 else self.first_mounted
         else:
             target = min(max(self.selected + step, 0), self.total - 1)
-        while target < self.first_mounted and await self.load_earlier():
-            pass
+        if target < self.first_mounted:
+            await self.load_earlier()
+        elif target >= self.last_mounted:
+            await self.load_later()
         widget = self.widget_at(target)
         if widget is None:
             return
@@ -166,11 +243,10 @@ class MessageLog(VerticalScroll, can_focus=True):
         for other in self.query(MessageWidget):
             other.set_class(other is widget, "-selected")
         self.scroll_to_widget(widget, animate=False)
-        self.post_message(self.Selected(widget))
 
     def current(self) -> MessageWidget | None:
         if self.selected is None:
-            widgets = self.widgets()
+            widgets = self._widgets()
             return widgets[-1] if widgets else None
         return self.widget_at(self.selected)
 
@@ -190,19 +266,29 @@ class MessageLog(VerticalScroll, can_focus=True):
         self.app.copy_to_clipboard(code)
         self.notify("code block copied (OSC 52)", timeout=2)
 
+    def action_edit(self) -> None:
+        widget = self.current()
+        if widget is None or widget.role != "user":
+            self.notify("select one of your prompts (up/down) to edit it", severity="warning", timeout=3)
+            return
+        self.post_message(self.EditRequested(widget.index))
+
     def action_toggle_thinking(self) -> None:
         widget = self.current()
         if widget is not None and widget.thinking:
             widget.toggle_thinking()
 
-    async def action_load_all_and_top(self) -> None:
-        while await self.load_earlier():
-            pass
+    async def action_top(self) -> None:
         self.release_anchor()
-        self.call_after_refresh(self.scroll_home, animate=False)
-
-    def action_bottom(self) -> None:
         self.selected = None
+        if self.first_mounted > 0 and self._make is not None:
+            await self._mount_window(0, min(self.total, BATCH))
+        self.call_after_refresh(self.scroll_home, animate=False, immediate=True)
+
+    async def action_bottom(self) -> None:
+        self.selected = None
+        if self.last_mounted < self.total and self._make is not None:
+            await self._mount_window(max(0, self.total - BATCH), self.total)
         for widget in self.query(MessageWidget):
             widget.remove_class("-selected")
         self.anchor()

@@ -1,0 +1,113 @@
+"""Per-conversation settings: model, persona and the options sent to Ollama."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+
+class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
+    """Returns {"model", "persona", "options"} or None when cancelled."""
+
+    DEFAULT_CSS = """
+    ChatOptionsScreen { align: center middle; }
+    ChatOptionsScreen > Vertical {
+        width: 72; max-width: 98%; height: auto; max-height: 95%;
+        border: thick $primary 60%; background: $surface; padding: 0 1;
+    }
+    ChatOptionsScreen Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 3; height: auto; }
+    ChatOptionsScreen Label { padding: 1 0 0 0; }
+    ChatOptionsScreen .title { text-style: bold; padding: 1 0 0 0; }
+    ChatOptionsScreen .hint { color: $text-muted; }
+    ChatOptionsScreen Horizontal { height: auto; align-horizontal: right; }
+    ChatOptionsScreen Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="chat_options.cancel")]
+
+    def __init__(self, *, models: list[str], model: str, personas: list[str], persona: str, options: dict[str, Any]) -> None:
+        super().__init__()
+        self.models = models
+        self.model = model
+        self.personas = personas
+        self.persona = persona
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        def value(key: str) -> str:
+            found = self.options.get(key)
+            return "" if found is None else str(found)
+
+        model_choices = [(m, m) for m in self.models]
+        if self.model and self.model not in self.models:
+            model_choices.insert(0, (f"{self.model} (not installed)", self.model))
+        think = self.options.get("think")
+        with Vertical():
+            yield Static("Conversation settings", classes="title")
+            with Grid():
+                yield Label("Model")
+                yield Select(model_choices, value=self.model or Select.BLANK, prompt="default", id="model", allow_blank=True)
+                yield Label("Persona")
+                yield Select([(p, p) for p in self.personas], value=self.persona or Select.BLANK, prompt="none", id="persona", allow_blank=True)
+                yield Label("Temperature")
+                yield Input(value("temperature"), placeholder="model default (e.g. 0.8)", id="temperature")
+                yield Label("Context")
+                yield Input(value("num_ctx"), placeholder="tokens (e.g. 8192)", id="num_ctx")
+                yield Label("Seed")
+                yield Input(value("seed"), placeholder="random", id="seed")
+                yield Label("Keep alive")
+                yield Input(value("keep_alive"), placeholder="5m (0 unloads at once)", id="keep_alive")
+                yield Label("Thinking")
+                yield Select([("on", "on"), ("off", "off")], value="on" if think is True else "off" if think is False else Select.BLANK, prompt="model default", id="think", allow_blank=True)
+            yield Static("Empty fields use the model's defaults.", classes="hint")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = getattr(self.app, "cursor_blink", True)
+        self.query_one("#model", Select).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        options: dict[str, Any] = {k: v for k, v in self.options.items() if k not in ("temperature", "num_ctx", "seed", "keep_alive", "think")}
+        parsers: dict[str, Any] = {"temperature": float, "num_ctx": int, "seed": int, "keep_alive": str}
+        for key, parse in parsers.items():
+            raw = self.query_one(f"#{key}", Input).value.strip()
+            if not raw:
+                continue
+            try:
+                options[key] = parse(raw)
+            except ValueError:
+                kind = "a number" if parse is float else "a whole number"
+                self.notify(f"{key.replace('_', ' ')}: expected {kind}, got {raw!r}", severity="error")
+                self.query_one(f"#{key}", Input).focus()
+                return
+        think = self.query_one("#think", Select).value
+        if think in ("on", "off"):
+            options["think"] = think == "on"
+        model = self.query_one("#model", Select).value
+        persona = self.query_one("#persona", Select).value
+        self.dismiss(
+            {
+                "model": "" if model is Select.BLANK else str(model),
+                "persona": "" if persona is Select.BLANK else str(persona),
+                "options": options,
+            }
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
