@@ -55,9 +55,22 @@ def locality_of(url: str) -> Locality:
         address = address.ipv4_mapped
     if address.is_loopback or address.is_unspecified:
         return Locality.THIS_MACHINE
-    if address.is_private or address.is_link_local or address in _CGNAT:
+    if any(address in network for network in _PRIVATE if network.version == address.version):
         return Locality.PRIVATE_NETWORK
     return Locality.PUBLIC_INTERNET
 
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")  # Tailscale and carrier NAT
+# The ranges a home network uses. (Python's ``is_private`` also counts
+# documentation and reserved ranges, which are not anyone's LAN.)
+_PRIVATE = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",  # Tailscale and carrier-grade NAT
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)

@@ -63,6 +63,10 @@ class SovereigntyState:
     live_credentials: int = 0
     wallets: list[WalletState] = field(default_factory=list)
     loose_files: list[str] = field(default_factory=list)
+    #: Whether this build manages keys and wallets yet; steps are only
+    #: suggested for commands that exist.
+    keys_available: bool = True
+    wallet_available: bool = True
 
 
 @dataclass
@@ -158,7 +162,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                     "run a model on this machine or your LAN and make it the default host",
                 )
             )
-    if state.owner_keys == 0:
+    if state.keys_available and state.owner_keys == 0:
         found.append(
             Finding(
                 "no-owner-key",
@@ -176,7 +180,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 "set one with 'sovtui keys passwd'",
             )
         )
-    if not state.wallets:
+    if state.wallet_available and not state.wallets:
         found.append(
             Finding(
                 "no-wallet",
@@ -195,7 +199,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                     f"set one with 'sovtui wallet budget {wallet.name} 10000 --period day'",
                 )
             )
-    if state.owner_keys and not state.agent_keys:
+    if state.keys_available and state.owner_keys and not state.agent_keys:
         found.append(
             Finding(
                 "no-agent",
@@ -214,12 +218,14 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
             )
         )
     for path in state.loose_files:
+        mode = "700" if path.endswith("/") else "600"
+        shown = path.rstrip("/")
         found.append(
             Finding(
                 "loose-permissions",
                 "risk",
-                f"{path} can be read by other users of this machine",
-                f"chmod 600 '{path}' (folders: chmod 700)",
+                f"{shown} can be read by other users of this machine",
+                f"chmod {mode} '{shown}'",
             )
         )
     return found
@@ -227,3 +233,50 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
 
 def assess(state: SovereigntyState) -> Assessment:
     return Assessment(level_of(state), findings_of(state))
+
+
+# --- reading the machine -------------------------------------------------------
+
+
+def loose_files(ctx) -> list[str]:  # type: ignore[no-untyped-def]
+    """sovtui's files and folders that other users can read."""
+    paths = ctx.paths
+    candidates = [paths.config_dir, paths.data_dir, paths.state_dir, paths.config_file, paths.conversations_dir]
+    if paths.conversations_dir.exists():
+        candidates += sorted(paths.conversations_dir.glob("*.json"))
+    # Folders end with "/" so the finding can say chmod 700 rather than 600.
+    return [str(p) + ("/" if p.is_dir() else "") for p in candidates if p.exists() and p.stat().st_mode & 0o077]
+
+
+async def _probe(target, timeout: float) -> HostState:  # type: ignore[no-untyped-def]
+    from sovtui.errors import SovtuiError
+    from sovtui.inference.backend import Backend
+
+    async with Backend(target, timeout=timeout) as backend:
+        try:
+            models = await backend.list_models()
+        except SovtuiError:
+            return HostState(target.name, target.url, target.locality, answering=False)
+    return HostState(target.name, target.url, target.locality, answering=True, models=len(models))
+
+
+async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # type: ignore[no-untyped-def]
+    """Read the state from config, files and the configured hosts (only those)."""
+    import asyncio
+
+    from sovtui.endpoints import configured_endpoints
+    from sovtui.inference.hosts import HostTarget
+    from sovtui.inference.suggest import recommended
+
+    targets = [HostTarget(e.name, e.url) for e in configured_endpoints(ctx.config) if e.purpose.startswith("model server")]
+    hosts = list(await asyncio.gather(*(_probe(t, timeout) for t in targets)))
+    import importlib.util
+
+    return SovereigntyState(
+        keys_available=importlib.util.find_spec("sovtui.identity") is not None,
+        wallet_available=importlib.util.find_spec("sovtui.wallet") is not None,
+        hosts=hosts,
+        ollama_installed=ctx.server().binary() is not None,
+        recommended_model=recommended(),
+        loose_files=loose_files(ctx),
+    )

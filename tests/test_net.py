@@ -26,6 +26,7 @@ from sovtui.net import Locality, locality_of
         ("http://ollama.home.arpa", Locality.PRIVATE_NETWORK),
         ("https://api.example.com", Locality.PUBLIC_INTERNET),
         ("http://8.8.8.8:11434", Locality.PUBLIC_INTERNET),
+        ("https://203.0.113.9", Locality.PUBLIC_INTERNET),
         ("wss://relay.example.org", Locality.PUBLIC_INTERNET),
     ],
 )

@@ -18,7 +18,7 @@ from sovtui import __version__
 from sovtui.errors import SovtuiError
 
 #: Modules in ``sovtui.cli`` that register a command group, in help order.
-COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "backend_cmd", "paths_cmd", "config_cmd")
+COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "backend_cmd", "doctor_cmd", "paths_cmd", "config_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     try:
         ctx = Context()
+        ctx.paths.ensure()  # the three folders exist and are private (0700)
         if handler is None:
             if args.command is not None:  # a group given without its subcommand
                 args.group_parser.print_help(sys.stderr)

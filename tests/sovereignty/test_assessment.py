@@ -91,7 +91,10 @@ def test_loose_file_modes_are_a_risk() -> None:
     state = SovereigntyState(loose_files=["/home/me/.config/sovtui/config.toml"])
     (finding,) = [f for f in assess(state).findings if f.id == "loose-permissions"]
     assert finding.severity == "risk"
-    assert "chmod 600" in finding.next_step
+    assert finding.next_step == "chmod 600 '/home/me/.config/sovtui/config.toml'"
+    folder = SovereigntyState(loose_files=["/home/me/.local/share/sovtui/"])
+    (finding,) = [f for f in assess(folder).findings if f.id == "loose-permissions"]
+    assert finding.next_step == "chmod 700 '/home/me/.local/share/sovtui'"
 
 
 def test_json_shape() -> None:

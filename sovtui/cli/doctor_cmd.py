@@ -1,0 +1,46 @@
+"""``sovtui doctor``: how sovereign is this setup, what to do next, where data goes."""
+
+from __future__ import annotations
+
+import argparse
+
+from sovtui.cli.common import add_json_option, run
+from sovtui.cli.output import print_json
+from sovtui.context import Context
+
+_MARK = {"ok": "✓", "todo": "→", "risk": "!"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "doctor",
+        help="your sovereignty level, the next steps, and every address sovtui may contact",
+        description="Assess this setup from real state (config, files, the configured hosts) and say what to do next.",
+    )
+    add_json_option(p)
+    p.set_defaults(handler=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.endpoints import configured_endpoints
+    from sovtui.sovereignty import assess, gather_state
+
+    assessment = assess(run(gather_state(ctx)))
+    endpoints = configured_endpoints(ctx.config)
+    if args.json:
+        print_json({**assessment.to_dict(), "endpoints": [e.to_dict() for e in endpoints]})
+        return 0
+    print(f"sovereignty level {assessment.level} of 4: {assessment.level_name}")
+    print()
+    if assessment.findings:
+        for finding in assessment.findings:
+            print(f" {_MARK.get(finding.severity, '-')} {finding.title}")
+            print(f"   next: {finding.next_step}")
+    else:
+        print(" ✓ nothing to do")
+    print()
+    print("sovtui may contact only these addresses:")
+    for endpoint in endpoints:
+        flag = "  ! public internet: prompts leave your network" if endpoint.locality.is_public else ""
+        print(f" {endpoint.name:<14} {endpoint.url:<36} {endpoint.locality.label} ({endpoint.purpose}){flag}")
+    return 0

@@ -1,0 +1,46 @@
+"""Every address sovtui may contact, in one place.
+
+sovtui talks only to hosts the user configured: the Ollama hosts in
+config.toml (and OLLAMA_HOST when it is set). Nothing else: no telemetry, no
+update checks, no fonts, icons or avatars, and no DNS lookup of a name the
+user did not write. ``sovtui doctor`` prints this list with each address's
+locality, so a user can see exactly where their words can go. New
+capabilities that talk to the network add their endpoints here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sovtui.config import Config
+from sovtui.net import Locality, locality_of
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    purpose: str
+    name: str
+    url: str
+
+    @property
+    def locality(self) -> Locality:
+        return locality_of(self.url)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "purpose": self.purpose,
+            "name": self.name,
+            "url": self.url,
+            "locality": self.locality.label,
+            "public": self.locality.is_public,
+        }
+
+
+def configured_endpoints(config: Config) -> list[Endpoint]:
+    from sovtui.inference.hosts import parse_host
+
+    found = [Endpoint("model server (Ollama)", name, parse_host(host.url)) for name, host in sorted(config.hosts.items())]
+    if os.environ.get("OLLAMA_HOST"):
+        found.append(Endpoint("model server (Ollama, from OLLAMA_HOST)", "OLLAMA_HOST", parse_host(os.environ["OLLAMA_HOST"])))
+    return found

@@ -1,0 +1,50 @@
+"""``sovtui doctor``: the level, the findings and every endpoint, from real state."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from sovtui.paths import Paths
+from tests.ollama_emulator import OllamaEmulator
+
+
+def test_doctor_with_a_local_model_is_level_2(cli, ollama: OllamaEmulator, xdg: Paths) -> None:
+    result = cli("doctor", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["level"] == 2 and report["level_name"] == "local inference"
+    (endpoint,) = report["endpoints"]
+    assert endpoint == {"purpose": "model server (Ollama)", "name": "local", "url": ollama.url, "locality": "this machine", "public": False}
+    assert not [f for f in report["findings"] if f["id"] == "loose-permissions"]
+
+
+def test_doctor_with_nothing_running(cli, no_ollama: str) -> None:
+    report = json.loads(cli("doctor", "--json").stdout)
+    assert report["level"] == 0
+    assert "ollama-missing" in {f["id"] for f in report["findings"]}
+    text = cli("doctor").stdout
+    assert text.startswith("sovereignty level 0 of 4: full dependence")
+    assert "sovtui may contact only these addresses:" in text and no_ollama in text
+
+
+def test_doctor_flags_a_public_host_without_contacting_unconfigured_ones(cli, ollama: OllamaEmulator, xdg: Paths) -> None:
+    # The public host is listed and flagged; probing it is refused by the
+    # egress guard in tests, which doctor reports as not answering.
+    with xdg.config_file.open("a") as handle:
+        handle.write('\n[hosts.cloud]\nurl = "https://203.0.113.9"\n')
+    report = json.loads(cli("doctor", "--json").stdout)
+    cloud = next(e for e in report["endpoints"] if e["name"] == "cloud")
+    assert cloud["public"] and cloud["locality"] == "public internet"
+    assert "public-host" in {f["id"] for f in report["findings"]}
+    from tests.egress import take_child_violations
+
+    violations = take_child_violations()
+    assert violations and all("203.0.113.9" in v for v in violations), violations
+
+
+def test_doctor_reports_files_other_users_can_read(cli, ollama: OllamaEmulator, xdg: Paths) -> None:
+    os.chmod(xdg.config_file, 0o644)
+    report = json.loads(cli("doctor", "--json").stdout)
+    loose = [f for f in report["findings"] if f["id"] == "loose-permissions"]
+    assert [f["next_step"] for f in loose] == [f"chmod 600 '{xdg.config_file}'"]
