@@ -109,10 +109,14 @@ def test_chat_pane_80x24_thinking_open(snap_compare, make_app, xdg, ollama_fixed
         from sovtui.ui.widgets.message_log import MessageLog
 
         pilot.app.query_one(ConversationList).now = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
+        await pilot.app.workers.wait_for_complete()
         pilot.app.query_one(ChatPane).open_conversation(conversation.id)
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.query_one(ChatPane).load_list()
         await pilot.app.workers.wait_for_complete()
         pilot.app.query_one(MessageLog).focus()
         await pilot.press("t")
+        await pilot.pause()
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_it)
