@@ -23,7 +23,9 @@ import pyte
 
 
 class PtySession:
-    def __init__(self, argv: list[str], env: dict[str, str], *, cols: int = 80, rows: int = 24, cwd: str | None = None):
+    def __init__(
+        self, argv: list[str], env: dict[str, str], *, cols: int = 80, rows: int = 24, cwd: str | None = None, screen: bool = True
+    ):
         self.cols, self.rows = cols, rows
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -40,10 +42,14 @@ class PtySession:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.bytes_read = 0
+        self.feed_screen = screen
+        self.tail = bytearray()  # the latest output, for cheap marker searches
+        self.marks: dict[bytes, tuple[float, int]] = {}  # marker -> (time, bytes read) when first seen
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.first_output: float | None = None
         self._closed = False
+        self.watching: set[bytes] = set()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -69,7 +75,15 @@ class PtySession:
                     self.first_output = time.perf_counter()
                 self.bytes_read += len(data)
                 self._answer_queries(data)
-                self.stream.feed(data)
+                if self.feed_screen:
+                    self.stream.feed(data)
+                self.tail += data
+                del self.tail[:-65536]
+                now = time.perf_counter()
+                for marker in list(self.watching):
+                    if marker in self.tail:
+                        self.marks[marker] = (now, self.bytes_read)
+                        self.watching.discard(marker)
                 self.changed.notify_all()
 
     def _answer_queries(self, data: bytes) -> None:
@@ -94,6 +108,23 @@ class PtySession:
                     screen = "\n".join(self.screen.display)
                     raise TimeoutError(f"screen never matched; it shows:\n{screen}")
                 self.changed.wait(min(remaining, 0.05))
+
+    def watch(self, marker: bytes) -> None:
+        """Record when ``marker`` first appears in the output from now on."""
+        with self.lock:
+            self.tail.clear()
+            self.watching.add(marker)
+
+    def wait_mark(self, marker: bytes, timeout: float = 60.0) -> tuple[float, int]:
+        """(perf_counter time, bytes read) when ``marker`` appeared."""
+        deadline = time.perf_counter() + timeout
+        with self.changed:
+            while marker not in self.marks:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0 or self._closed:
+                    raise TimeoutError(f"{marker!r} never appeared")
+                self.changed.wait(min(remaining, 0.05))
+            return self.marks[marker]
 
     def send(self, data: str | bytes) -> None:
         os.write(self.master, data.encode() if isinstance(data, str) else data)

@@ -58,7 +58,7 @@ def bench_startup(runs: int) -> list[Result]:
             session = PtySession(sovtui_argv(), scratch_env(Path(tmp)), cwd=tmp)
             try:
                 first.runs.append(session.wait_for(painted))
-                ready.runs.append(session.wait_for(lambda s: "Quit" in s and "Chat" in s))
+                ready.runs.append(session.wait_for(lambda s: READY in s))
             finally:
                 session.close()
     return [first, ready]
@@ -78,9 +78,153 @@ def bench_import(runs: int) -> list[Result]:
     ]
 
 
+# --- streaming, bytes, memory -------------------------------------------------
+
+CHUNKS = 5000
+END = "END-OF-REPLY"
+READY = "enter sends"  # the prompt box's placeholder: the chat input is ready
+
+
+def emulator():  # type: ignore[no-untyped-def]
+    from tests.ollama_emulator import OllamaEmulator
+
+    emu = OllamaEmulator()
+    emu.add_model("bench", parameter_size="1B")
+    emu.set_reply("bench", "", parts=[f"w{i} " for i in range(CHUNKS - 1)] + [END])
+    return emu.start()
+
+
+def write_config(base: Path, url: str, model: str = "bench") -> None:
+    folder = base / "config" / "sovtui"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(f'[inference]\nmodel = "{model}"\n[hosts.local]\nurl = "{url}"\n')
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) in MB, from /proc."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def bench_stream(runs: int) -> list[Result]:
+    emu = emulator()
+    rate = Result("TUI: chunks absorbed per second", "chunks/s", better="higher")
+    lag = Result("TUI: last chunk sent -> final text on screen", "s")
+    per_chunk = Result("TUI: bytes to the terminal per chunk", "B")
+    memory = Result("TUI: peak RSS after a 5,000-chunk reply", "MB")
+    cli_rate = Result("sovtui chat: chunks per second to stdout", "chunks/s", better="higher")
+    cli_lag = Result("sovtui chat: last chunk sent -> on stdout", "s")
+    try:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                base = Path(tmp)
+                write_config(base, emu.url)
+                session = PtySession(sovtui_argv(), scratch_env(base), cwd=tmp, screen=False)
+                try:
+                    session.watch(READY.encode())
+                    session.wait_mark(READY.encode(), 30)
+                    time.sleep(0.3)
+                    start_bytes = session.bytes_read
+                    session.watch(END.encode())
+                    session.send("go\r")
+                    seen, seen_bytes = session.wait_mark(END.encode(), 120)
+                    stream = emu.last_stream
+                    rate.runs.append(stream["chunks"] / (seen - stream["first"]))
+                    lag.runs.append(max(seen - stream["last"], 0.0))
+                    per_chunk.runs.append((seen_bytes - start_bytes) / stream["chunks"])
+                    time.sleep(0.5)
+                    memory.runs.append(rss_mb(session.process.pid)[1])
+                finally:
+                    session.close()
+                # The same reply through the CLI, to a pipe.
+                import subprocess
+
+                process = subprocess.Popen(sovtui_argv() + ["chat", "go"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=scratch_env(base), cwd=tmp)
+                out = b""
+                while END.encode() not in out[-64:]:
+                    block = os.read(process.stdout.fileno(), 65536)  # type: ignore[union-attr]
+                    if not block:
+                        break
+                    out += block
+                seen = time.perf_counter()
+                process.wait()
+                stream = emu.last_stream
+                cli_rate.runs.append(stream["chunks"] / (seen - stream["first"]))
+                cli_lag.runs.append(max(seen - stream["last"], 0.0))
+    finally:
+        emu.stop()
+    return [rate, lag, per_chunk, memory, cli_rate, cli_lag]
+
+
+def make_long_conversation(base: Path, count: int = 2000) -> str:
+    os.environ["XDG_DATA_HOME"] = str(base / "data")
+    from datetime import datetime, timezone
+
+    from sovtui.chat.models import Conversation, Message
+    from sovtui.chat.store import ConversationStore
+    from sovtui.paths import Paths
+
+    paths = Paths(base / "config" / "sovtui", base / "data" / "sovtui", base / "state" / "sovtui")
+    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    conversation = Conversation(title="long", created=moment, updated=moment, model="bench")
+    for n in range(count):
+        role = "user" if n % 2 == 0 else "assistant"
+        text = f"message {n:04d}: " + ("a reply with **some markdown** and a list:\n\n- one\n- two\n" if role == "assistant" else "a question?")
+        conversation.messages.append(Message(role, text, time=moment, model="bench"))
+    ConversationStore(paths).save(conversation)
+    return conversation.id
+
+
+def bench_history(runs: int) -> list[Result]:
+    emu = emulator()
+    opened = Result("open a 2,000-message conversation", "s")
+    top = Result("reach its first message (home)", "s")
+    memory = Result("RSS with a 2,000-message conversation open", "MB")
+    try:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                base = Path(tmp)
+                write_config(base, emu.url)
+                make_long_conversation(base)
+                session = PtySession(sovtui_argv(), scratch_env(base), cwd=tmp, screen=False)
+                try:
+                    session.watch(READY.encode())
+                    session.wait_mark(READY.encode(), 30)
+                    time.sleep(0.5)
+                    session.send("\x1b[Z")  # shift+tab: the message log
+                    time.sleep(0.2)
+                    session.send("\x1b[Z")  # shift+tab: the conversation list
+                    time.sleep(0.2)
+                    session.watch(b"message 1999")
+                    started = time.perf_counter()
+                    session.send("\r")
+                    seen, _ = session.wait_mark(b"message 1999", 60)
+                    opened.runs.append(seen - started)
+                    time.sleep(0.5)
+                    memory.runs.append(rss_mb(session.process.pid)[0])
+                    session.send("\x1b[Z")  # from the prompt back to the message log
+                    time.sleep(0.2)
+                    session.watch(b"message 0000")
+                    started = time.perf_counter()
+                    session.send("\x1b[H")  # home
+                    seen, _ = session.wait_mark(b"message 0000", 60)
+                    top.runs.append(seen - started)
+                finally:
+                    session.close()
+    finally:
+        emu.stop()
+    return [opened, top, memory]
+
+
 BENCHES = {
     "startup": bench_startup,
     "import": bench_import,
+    "stream": bench_stream,
+    "history": bench_history,
 }
 
 

@@ -65,6 +65,7 @@ class Reply:
     error_after: int | None = None
     drop_after: int | None = None
     error: str = "an error was encountered while running the model"
+    parts: list[str] | None = None  # exact chunks, instead of splitting ``text``
 
 
 def _chunks(text: str, size: int) -> list[str]:
@@ -84,6 +85,8 @@ class OllamaEmulator:
         self.loaded: dict[str, datetime] = {}
         self.replies: dict[str, Reply] = {}
         self.requests: list[tuple[str, Any]] = []
+        #: perf_counter times of the first and last chunk of the latest reply (benchmarks).
+        self.last_stream: dict[str, float] = {}
         self.pull_delay = 0.0
         self.pull_steps = 4
         self.lock = threading.Lock()
@@ -142,6 +145,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Ollama's Go server sends every chunk at once (Go sets TCP_NODELAY);
+        # without this, Nagle's algorithm would hold small chunks back.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # --- plumbing -------------------------------------------------------------
 
@@ -463,7 +472,7 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.emu.replies.get(model.name) or Reply(default)
         self._keep_alive(model, body.get("keep_alive"))
         thinking_parts = _chunks(reply.thinking, reply.chunk_size) if body.get("think") else []
-        content_parts = _chunks(reply.text, reply.chunk_size)
+        content_parts = list(reply.parts) if reply.parts is not None else _chunks(reply.text, reply.chunk_size)
         started = time.perf_counter_ns()
         if not body.get("stream", True):
             self._send_json(
@@ -487,11 +496,15 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(reply.delay)
                 content, thinking = (part, "") if kind == "content" else ("", part)
                 self._chunk({"model": model.name, "created_at": _now(), **wrap(content, thinking), "done": False})
+                if not sent:
+                    self.emu.last_stream = {"first": time.perf_counter()}
                 sent += 1
             final = {"model": model.name, "created_at": _now(), **wrap("", ""), "done": True, "done_reason": "stop"}
             final.update(self._stats(started, prompt_tokens, sent))
             self._chunk(final)
             self._end_stream()
+            self.emu.last_stream["last"] = time.perf_counter()
+            self.emu.last_stream["chunks"] = sent
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 

@@ -49,6 +49,7 @@ class SovtuiApp(App[int]):
         #: False in tests and snapshots: widgets with a cursor read this.
         self.cursor_blink = cursor_blink
         self._config_ok = False
+        self._theme_at_start: str | None = None
         #: The host chosen in this session (None: OLLAMA_HOST or the config's default).
         self.host_name: str | None = None
 
@@ -82,6 +83,9 @@ class SovtuiApp(App[int]):
     def _apply_config(self) -> None:
         config = self.ctx.config
         self._config_ok = True
+        #: The theme set here from config (or its fallback) is not a user's
+        #: choice, so it must not be written back over config.toml.
+        self._theme_at_start: str | None = config.ui.theme if config.ui.theme in self.available_themes else DEFAULT_THEME
         if config.ui.theme in self.available_themes:
             self.theme = config.ui.theme
         else:
@@ -142,6 +146,10 @@ class SovtuiApp(App[int]):
 
     def _save_theme(self, theme: object) -> None:
         name = getattr(theme, "name", None)
+        if self._theme_at_start is not None:
+            if name == self._theme_at_start:
+                return
+            self._theme_at_start = None
         if not self._config_ok or not name or name == self.ctx.config.ui.theme:
             return
         self.run_worker(partial(self._write_theme, name), thread=True, group="config", exclusive=False)

@@ -119,15 +119,23 @@ class MessageWidget(Vertical, can_focus=True):
             await self._stream.write(content)
 
     async def finish(self, *, content: str, thinking: str, stats: str, interrupted: bool) -> None:
-        """End the stream and show the final text, set once."""
+        """End the stream and make sure the final text is what is shown.
+
+        The text is set once more only if the streamed document differs from
+        it (a fragment the stream dropped, such as a closing code fence): a
+        long reply is not parsed and laid out again for nothing.
+        """
         for stream in (self._stream, self._thinking_stream):
             if stream is not None:
                 await stream.stop()
         self._stream = self._thinking_stream = None
         self.content, self.thinking = content, thinking
-        await self.query_one("#content", Markdown).update(content)
-        if thinking:
-            await self.query_one("#thinking-text", Markdown).update(thinking)
+        body = self.query_one("#content", Markdown)
+        if body.source != self._display(content):
+            await body.update(self._display(content))
+        thinking_text = self.query_one("#thinking-text", Markdown)
+        if thinking and thinking_text.source != thinking:
+            await thinking_text.update(thinking)
         self.query_one("#thinking", Collapsible).display = bool(thinking)
         self.set_stats(stats)
         self.set_interrupted(interrupted)
