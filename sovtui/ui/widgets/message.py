@@ -45,6 +45,9 @@ class MessageWidget(Vertical, can_focus=True):
         color: $warning;
         height: 1;
     }
+    MessageWidget > .message--prompt {
+        height: auto;
+    }
     MessageWidget Markdown {
         margin: 0;
         padding: 0;
@@ -85,22 +88,31 @@ class MessageWidget(Vertical, can_focus=True):
         self._stream: MarkdownStream | None = None
         self._thinking_stream: MarkdownStream | None = None
 
+    # A long conversation mounts many of these, and every widget costs style
+    # and layout work: a message mounts only the parts it has. A prompt is
+    # plain text (a Static); only replies are Markdown; the thinking fold,
+    # the stats line and the interrupted mark appear when there is one.
+
     def compose(self) -> ComposeResult:
         yield Static(self.label, classes="message--role", markup=False)
-        with Collapsible(title="thinking", collapsed=True, id="thinking") as fold:
-            fold.display = bool(self.thinking)
-            yield Markdown(self.thinking, id="thinking-text")
-        yield Markdown(self._display(self.content), id="content")
-        yield Static(self.stats, classes="message--stats", markup=False, id="stats")
-        yield Static("⚠ interrupted: the reply was cut off", classes="message--interrupted", id="interrupted")
+        if self.thinking:
+            yield self._thinking_fold(self.thinking)
+        if self.role == "user":
+            yield Static(self.content, id="content", classes="message--prompt", markup=False)
+        else:
+            yield Markdown(self.content, id="content")
+        if self.stats:
+            yield Static(self.stats, classes="message--stats", markup=False, id="stats")
+        if self.interrupted:
+            yield self._interrupted_mark()
 
-    def _display(self, text: str) -> str:
-        # A prompt's line breaks are the user's: keep them (Markdown would join lines).
-        return text.replace("\n", "  \n") if self.role == "user" else text
+    @staticmethod
+    def _thinking_fold(text: str) -> Collapsible:
+        return Collapsible(Markdown(text, id="thinking-text"), title="thinking", collapsed=True, id="thinking")
 
-    def on_mount(self) -> None:
-        self.query_one("#stats").display = bool(self.stats)
-        self.query_one("#interrupted").display = self.interrupted
+    @staticmethod
+    def _interrupted_mark() -> Static:
+        return Static("⚠ interrupted: the reply was cut off", classes="message--interrupted", id="interrupted")
 
     # --- streaming ------------------------------------------------------------
 
@@ -108,7 +120,8 @@ class MessageWidget(Vertical, can_focus=True):
         """Append fragments of a reply as they arrive."""
         if thinking:
             if self._thinking_stream is None:
-                self.query_one("#thinking", Collapsible).display = True
+                if not self.query("#thinking"):
+                    await self.mount(self._thinking_fold(""), after=self.query_one(".message--role"))
                 self._thinking_stream = Markdown.get_stream(self.query_one("#thinking-text", Markdown))
             self.thinking += thinking
             await self._thinking_stream.write(thinking)
@@ -131,25 +144,31 @@ class MessageWidget(Vertical, can_focus=True):
         self._stream = self._thinking_stream = None
         self.content, self.thinking = content, thinking
         body = self.query_one("#content", Markdown)
-        if body.source != self._display(content):
-            await body.update(self._display(content))
-        thinking_text = self.query_one("#thinking-text", Markdown)
-        if thinking and thinking_text.source != thinking:
-            await thinking_text.update(thinking)
-        self.query_one("#thinking", Collapsible).display = bool(thinking)
-        self.set_stats(stats)
-        self.set_interrupted(interrupted)
+        if body.source != content:
+            await body.update(content)
+        if thinking:
+            if not self.query("#thinking"):
+                await self.mount(self._thinking_fold(thinking), after=self.query_one(".message--role"))
+            thinking_text = self.query_one("#thinking-text", Markdown)
+            if thinking_text.source != thinking:
+                await thinking_text.update(thinking)
+        await self.set_stats(stats)
+        await self.set_interrupted(interrupted)
 
-    def set_stats(self, stats: str) -> None:
+    async def set_stats(self, stats: str) -> None:
         self.stats = stats
-        widget = self.query_one("#stats", Static)
-        widget.update(stats)
-        widget.display = bool(stats)
+        for old in self.query("#stats"):
+            await old.remove()
+        if stats:
+            await self.mount(Static(stats, classes="message--stats", markup=False, id="stats"))
 
-    def set_interrupted(self, interrupted: bool) -> None:
+    async def set_interrupted(self, interrupted: bool) -> None:
         self.interrupted = interrupted
-        self.query_one("#interrupted").display = interrupted
+        for old in self.query("#interrupted"):
+            await old.remove()
+        if interrupted:
+            await self.mount(self._interrupted_mark())
 
     def toggle_thinking(self) -> None:
-        fold = self.query_one("#thinking", Collapsible)
-        fold.collapsed = not fold.collapsed
+        for fold in self.query("#thinking").results(Collapsible):
+            fold.collapsed = not fold.collapsed

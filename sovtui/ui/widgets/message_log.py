@@ -26,7 +26,7 @@ from textual.widgets import Static
 
 from sovtui.ui.widgets.message import MessageWidget
 
-BATCH = 30
+BATCH = 16
 MAX_MOUNTED = 120
 
 _CODE_BLOCK = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
