@@ -220,11 +220,79 @@ def bench_history(runs: int) -> list[Result]:
     return [opened, top, memory]
 
 
+# --- peers ---------------------------------------------------------------------
+
+PEERS_DIR = ROOT / "benchmarks" / ".peers"
+#: (name, PyPI package, executable, extra environment)
+PEERS = (
+    ("oterm", "oterm", "oterm", {}),
+    ("elia", "elia-chat", "elia", {}),
+    ("parllama", "parllama", "parllama", {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}),
+)
+
+
+def install_peer(package: str) -> Path:
+    """Each peer in its own virtualenv under benchmarks/.peers (not committed)."""
+    import subprocess
+
+    venv = PEERS_DIR / package
+    if not (venv / "bin" / "python").exists():
+        print(f"bench: installing {package} into {venv} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", package], check=True)
+    return venv
+
+
+def bench_peers(runs: int) -> list[Result]:
+    emu = emulator()
+    results: list[Result] = []
+    try:
+        subjects = [("sovtui", sovtui_argv(), {})]
+        for name, package, exe, extra in PEERS:
+            try:
+                venv = install_peer(package)
+            except Exception as exc:  # noqa: BLE001 - a peer that will not install is reported, not fatal
+                print(f"bench: {name} not measured: {exc}", file=sys.stderr)
+                continue
+            subjects.append((name, [str(venv / "bin" / exe)], extra))
+        for name, argv, extra in subjects:
+            paint = Result("start-up: first paint", "s", subject=name)
+            memory = Result("RSS 3 s after start", "MB", subject=name)
+            for _ in range(runs):
+                with tempfile.TemporaryDirectory() as tmp:
+                    base = Path(tmp)
+                    write_config(base, emu.url)
+                    env = scratch_env(base, {"OLLAMA_HOST": emu.url, "OLLAMA_URL": emu.url, **extra})
+                    session = PtySession(argv, env, cwd=tmp)
+                    try:
+                        paint.runs.append(session.wait_for(painted, 60))
+                        time.sleep(max(0.0, 3.0 - (time.perf_counter() - session.started)))
+                        memory.runs.append(tree_rss_mb(session.process.pid))
+                    except TimeoutError:
+                        print(f"bench: {name} never painted", file=sys.stderr)
+                    finally:
+                        session.close()
+            if paint.runs:
+                results += [paint, memory]
+    finally:
+        emu.stop()
+    return results
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and its children (some apps run helpers)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 1024 / 1024
+
+
 BENCHES = {
     "startup": bench_startup,
     "import": bench_import,
     "stream": bench_stream,
     "history": bench_history,
+    "peers": bench_peers,
 }
 
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sovtui.chat.models import Conversation, Message
 from sovtui.chat.personas import prompt_of
 from sovtui.chat.store import ConversationStore
 from sovtui.context import Context
 from sovtui.errors import SovtuiError, UsageError
-from sovtui.inference.backend import Backend
 from sovtui.inference.errors import BackendError
-from sovtui.inference.hosts import HostTarget
+
+if TYPE_CHECKING:  # the backend pulls in httpx: imported when a reply is asked for
+    from sovtui.inference.backend import Backend
+    from sovtui.inference.hosts import HostTarget
 
 #: Per-conversation options sent to Ollama as model options.
 MODEL_OPTIONS = ("temperature", "num_ctx", "seed", "top_p", "top_k", "num_predict")
@@ -145,6 +147,8 @@ class ChatSession:
     # --- streaming --------------------------------------------------------------
 
     async def _reply(self) -> AsyncIterator[ReplyEvent]:
+        from sovtui.inference.backend import Backend
+
         target = self.target()
         self.conversation.host = target.name
         options = {k: v for k, v in self.conversation.options.items() if k in MODEL_OPTIONS}

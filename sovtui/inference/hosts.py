@@ -15,10 +15,35 @@ from sovtui.net import Locality, locality_of
 
 
 def parse_host(value: str | None) -> str:
-    """Normalise a host the way the official ``ollama`` client does."""
-    from ollama._client import _parse_host
+    """Normalise a host exactly as the official ``ollama`` client does.
 
-    return _parse_host(value)
+    The same steps as ``ollama._client._parse_host`` (a test checks every
+    case of its doctests against it), written out so that naming a host does
+    not import the client and its dependencies: that would add a fifth of a
+    second to start-up.
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host, port = value or "", 11434
+    scheme, _, hostport = host.partition("://")
+    if not hostport:
+        scheme, hostport = "http", host
+    elif scheme == "http":
+        port = 80
+    elif scheme == "https":
+        port = 443
+    split = urlsplit(f"{scheme}://{hostport}")
+    host = split.hostname or "127.0.0.1"
+    port = split.port or port
+    try:
+        if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address):
+            host = f"[{host}]"
+    except ValueError:
+        pass
+    if path := split.path.strip("/"):
+        return f"{scheme}://{host}:{port}/{path}"
+    return f"{scheme}://{host}:{port}"
 
 
 @dataclass(frozen=True)

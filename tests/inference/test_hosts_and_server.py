@@ -111,3 +111,27 @@ async def test_the_app_starts_and_stops_ollama_when_configured(make_app, ctx: Co
         assert status.managed and status.answering
         await pilot.press("ctrl+q")
     assert not (await ctx.server().status()).answering
+
+
+def test_parse_host_matches_the_official_client_on_every_documented_case() -> None:
+    import importlib
+    import re
+
+    from sovtui.inference.hosts import parse_host
+
+    _client = importlib.import_module("ollama._client")  # the package's `_client` attribute is a Client
+
+    cases = re.findall(r">>> _parse_host\((.*?)\)\n", _client._parse_host.__doc__ or "")
+    assert len(cases) > 20
+    for case in cases:
+        value = eval(case)  # the doctest's own literal: None, '', '1.2.3.4:56789' ...
+        assert parse_host(value) == _client._parse_host(value), case
+
+
+def test_naming_a_host_does_not_import_the_client() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from sovtui.inference.hosts import parse_host; parse_host('x:1'); print('ollama' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

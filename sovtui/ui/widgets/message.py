@@ -9,10 +9,14 @@ closing code fence the stream may have dropped is not lost.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets import Static
+
+if TYPE_CHECKING:  # Markdown is imported when the first reply is shown, not at start-up
+    from textual.widgets._markdown import MarkdownStream
 
 
 class MessageWidget(Vertical, can_focus=True):
@@ -94,6 +98,8 @@ class MessageWidget(Vertical, can_focus=True):
     # the stats line and the interrupted mark appear when there is one.
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Markdown
+
         yield Static(self.label, classes="message--role", markup=False)
         if self.thinking:
             yield self._thinking_fold(self.thinking)
@@ -107,7 +113,9 @@ class MessageWidget(Vertical, can_focus=True):
             yield self._interrupted_mark()
 
     @staticmethod
-    def _thinking_fold(text: str) -> Collapsible:
+    def _thinking_fold(text: str):  # type: ignore[no-untyped-def]
+        from textual.widgets import Collapsible, Markdown
+
         return Collapsible(Markdown(text, id="thinking-text"), title="thinking", collapsed=True, id="thinking")
 
     @staticmethod
@@ -118,6 +126,8 @@ class MessageWidget(Vertical, can_focus=True):
 
     async def append(self, content: str = "", thinking: str = "") -> None:
         """Append fragments of a reply as they arrive."""
+        from textual.widgets import Markdown
+
         if thinking:
             if self._thinking_stream is None:
                 if not self.query("#thinking"):
@@ -138,6 +148,8 @@ class MessageWidget(Vertical, can_focus=True):
         it (a fragment the stream dropped, such as a closing code fence): a
         long reply is not parsed and laid out again for nothing.
         """
+        from textual.widgets import Markdown
+
         for stream in (self._stream, self._thinking_stream):
             if stream is not None:
                 await stream.stop()
@@ -170,5 +182,7 @@ class MessageWidget(Vertical, can_focus=True):
             await self.mount(self._interrupted_mark())
 
     def toggle_thinking(self) -> None:
+        from textual.widgets import Collapsible
+
         for fold in self.query("#thinking").results(Collapsible):
             fold.collapsed = not fold.collapsed
