@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="model option, for repeatable replies")
     p.add_argument("--num-ctx", type=int, help="model option: context window in tokens")
     p.add_argument("--keep-alive", help="how long the model stays loaded, e.g. 10m or 0")
+    p.add_argument("-y", "--yes", action="store_true", help="send to a public-internet host without asking")
     add_host_option(p)
     add_json_option(p)
     p.set_defaults(handler=cmd_chat)
@@ -110,6 +111,7 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
     target = session.target()
     warn = " — leaves your network" if target.locality.is_public else ""
     print(f"→ {target.label}{warn}", file=sys.stderr, flush=True)
+    _confirm_public(ctx, session.conversation, target, args.yes)
 
     out = sys.stdout
     thinking_shown = False
@@ -162,6 +164,20 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
         if is_tty(sys.stderr):
             print(f"\x1b[2m{reply.model} · {reply.stats} · conversation {session.conversation.id}\x1b[0m", file=sys.stderr)
     return 0
+
+
+def _confirm_public(ctx: Context, conversation, target, yes: bool) -> None:  # type: ignore[no-untyped-def]
+    """Once per conversation, ask before a prompt goes to the public internet."""
+    if not target.locality.is_public or not ctx.config.privacy.confirm_public:
+        return
+    if conversation.options.get("public_ok") == target.url:
+        return
+    if not yes:
+        if not is_tty(sys.stdin):
+            raise UsageError(f"{target.url} is on the public internet: add --yes to send your prompt there")
+        if not confirm(f"send this prompt to {target.url}, on the public internet?"):
+            raise UsageError("nothing sent")
+    conversation.options["public_ok"] = target.url
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:

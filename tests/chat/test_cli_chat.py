@@ -109,3 +109,13 @@ def test_kill_9_mid_reply_leaves_a_readable_conversation(ollama: OllamaEmulator,
     assert shown.decode().startswith(reply.content)
     assert len(reply.content) >= len(shown) - 6 * 100 - 6
     assert reply.content  # at least one save happened mid-reply
+
+
+def test_a_public_host_needs_yes_off_a_terminal(cli, ollama: OllamaEmulator, xdg: Paths) -> None:
+    with xdg.config_file.open("a") as handle:
+        handle.write('\n[hosts.cloud]\nurl = "https://203.0.113.9"\n')
+    result = cli("chat", "--host", "cloud", "-m", "x", "secret plans")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "sovtui: https://203.0.113.9:443 is on the public internet: add --yes to send your prompt there"
+    assert "leaves your network" in result.stderr
+    assert ConversationStore(xdg).summaries() == []  # nothing sent, nothing saved

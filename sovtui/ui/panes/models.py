@@ -101,8 +101,19 @@ class ModelsPane(Vertical, can_focus=True):
     def ctx(self):  # type: ignore[no-untyped-def]
         return self.app.ctx  # type: ignore[attr-defined]
 
+    @property
+    def host_name(self) -> str | None:
+        return getattr(self.app, "host_name", None)
+
     def target(self):  # type: ignore[no-untyped-def]
-        return self.ctx.host(getattr(self.app, "host_name", None))
+        return self.ctx.host(self.host_name)
+
+    def backend(self):  # type: ignore[no-untyped-def]
+        """The Backend of the host this session talks to (``async with`` it)."""
+        return self.ctx.backend(self.host_name)
+
+    def server(self):  # type: ignore[no-untyped-def]
+        return self.ctx.server(self.host_name)
 
     def action_refresh(self) -> None:
         self.refresh_models()
@@ -116,7 +127,7 @@ class ModelsPane(Vertical, can_focus=True):
             return
         server_line = Text.assemble(("host ", "dim"), (target.name, "bold"), f" ({target.locality.label}) {target.url}")
         try:
-            async with self.ctx.backend(getattr(self.app, "host_name", None)) as backend:
+            async with self.backend() as backend:
                 version = await backend.version()
                 models = await backend.list_models()
                 loaded = await backend.ps()
@@ -131,7 +142,7 @@ class ModelsPane(Vertical, can_focus=True):
                 hint = "\nPress h to pick another host, r to retry."
             self._show_problem(f"{exc}{hint}")
             return
-        managed = self.ctx.server(getattr(self.app, "host_name", None)).managed_pid()
+        managed = self.server().managed_pid()
         server_line.append(f"  Ollama {version}", style="dim")
         server_line.append("  started by sovtui" if managed else "", style="dim")
         self.query_one("#models-server", Static).update(server_line)
@@ -240,7 +251,7 @@ class ModelsPane(Vertical, can_focus=True):
 
     async def _pull(self, name: str) -> None:
         last = 0.0
-        async with self.ctx.backend(getattr(self.app, "host_name", None)) as backend:
+        async with self.backend() as backend:
             async for progress in backend.pull(name):
                 now = time.monotonic()
                 if now - last < 0.1 and not progress.done:
@@ -305,7 +316,7 @@ class ModelsPane(Vertical, can_focus=True):
     @work(group="models-action")
     async def _delete(self, name: str) -> None:
         try:
-            async with self.ctx.backend(getattr(self.app, "host_name", None)) as backend:
+            async with self.backend() as backend:
                 await backend.delete(name)
         except SovtuiError as exc:
             self.notify(str(exc), severity="error")
@@ -325,7 +336,7 @@ class ModelsPane(Vertical, can_focus=True):
         if not name:
             return
         try:
-            async with self.ctx.backend(getattr(self.app, "host_name", None)) as backend:
+            async with self.backend() as backend:
                 details = await backend.show(name)
         except SovtuiError as exc:
             self.notify(str(exc), severity="error")
@@ -338,7 +349,7 @@ class ModelsPane(Vertical, can_focus=True):
         if not name:
             return
         try:
-            async with self.ctx.backend(getattr(self.app, "host_name", None)) as backend:
+            async with self.backend() as backend:
                 await backend.unload(name)
         except SovtuiError as exc:
             self.notify(str(exc), severity="error")
@@ -380,7 +391,7 @@ class ModelsPane(Vertical, can_focus=True):
 
     @work(group="models-server", exclusive=True)
     async def action_start_server(self) -> None:
-        server = self.ctx.server(getattr(self.app, "host_name", None))
+        server = self.server()
 
         def progress(message: str, elapsed: float) -> None:
             self._set_status(f"{message} {elapsed:.0f}s")
@@ -398,7 +409,7 @@ class ModelsPane(Vertical, can_focus=True):
     @work(group="models-server", exclusive=True)
     async def action_stop_server(self) -> None:
         try:
-            message = await self.ctx.server(getattr(self.app, "host_name", None)).stop()
+            message = await self.server().stop()
         except SovtuiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
