@@ -1,0 +1,1 @@
+"""Nostr identities: keys and their encodings (NIP-19), password-encrypted keys (NIP-49)."""
