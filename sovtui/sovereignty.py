@@ -273,8 +273,8 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
     import importlib.util
 
     return SovereigntyState(
-        keys_available=importlib.util.find_spec("sovtui.identity") is not None,
-        wallet_available=importlib.util.find_spec("sovtui.wallet") is not None,
+        keys_available=importlib.util.find_spec("sovtui.cli.keys_cmd") is not None,
+        wallet_available=importlib.util.find_spec("sovtui.cli.wallet_cmd") is not None,
         hosts=hosts,
         ollama_installed=ctx.server().binary() is not None,
         recommended_model=recommended(),
