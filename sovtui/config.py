@@ -86,6 +86,14 @@ class PrivacyConfig:
 
 
 @dataclass
+class NostrConfig:
+    """The user's relays, written into the nprofiles sovtui exports."""
+
+    relays: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
 class PersonaConfig:
     """A named system prompt. The user's words, sent as they are."""
 
@@ -121,6 +129,7 @@ class Config:
     backend: BackendConfig = field(default_factory=BackendConfig)
     personas: dict[str, PersonaConfig] = field(default_factory=_default_personas)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    nostr: NostrConfig = field(default_factory=NostrConfig)
     extra: dict[str, Any] = _extra()
 
     def host(self, name: str | None = None) -> tuple[str, HostConfig]:

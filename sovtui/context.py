@@ -52,6 +52,13 @@ class Context:
         backend = self.config.backend
         return ManagedServer(self.paths, self.host(name), binary=backend.binary, start_timeout=backend.start_timeout)
 
+    @cached_property
+    def vault(self):  # type: ignore[no-untyped-def]
+        """The vault in the config folder (locked until unlocked)."""
+        from sovtui.identity.vault import Vault
+
+        return Vault(self.paths.config_dir / "vault.json")
+
     def update_config(self, change) -> Config:  # type: ignore[no-untyped-def]
         """Apply ``change`` to the file under a lock and refresh ``config``."""
         config = self.store.update(change)

@@ -241,7 +241,7 @@ def assess(state: SovereigntyState) -> Assessment:
 def loose_files(ctx) -> list[str]:  # type: ignore[no-untyped-def]
     """sovtui's files and folders that other users can read."""
     paths = ctx.paths
-    candidates = [paths.config_dir, paths.data_dir, paths.state_dir, paths.config_file, paths.conversations_dir]
+    candidates = [paths.config_dir, paths.data_dir, paths.state_dir, paths.config_file, paths.config_dir / "vault.json", paths.conversations_dir]
     if paths.conversations_dir.exists():
         candidates += sorted(paths.conversations_dir.glob("*.json"))
     # Folders end with "/" so the finding can say chmod 700 rather than 600.
@@ -272,7 +272,13 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
     hosts = list(await asyncio.gather(*(_probe(t, timeout) for t in targets)))
     import importlib.util
 
+    vault = ctx.vault
+    roles = vault.roles() if vault.exists else []
     return SovereigntyState(
+        vault_exists=vault.exists,
+        vault_protected=vault.exists and vault.is_protected,
+        owner_keys=roles.count("owner"),
+        agent_keys=roles.count("agent"),
         keys_available=importlib.util.find_spec("sovtui.cli.keys_cmd") is not None,
         wallet_available=importlib.util.find_spec("sovtui.cli.wallet_cmd") is not None,
         hosts=hosts,

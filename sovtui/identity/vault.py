@@ -89,6 +89,10 @@ class Vault:
     def is_protected(self) -> bool:
         return bool(self._read().get("protected"))
 
+    def roles(self) -> list[str]:
+        """The role of every key, read without the passphrase (roles are not secret)."""
+        return [str(entry.get("role", "")) for entry in self._read().get("keys", {}).values()]
+
     @property
     def is_unlocked(self) -> bool:
         return self._unlocked

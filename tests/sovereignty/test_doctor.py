@@ -48,3 +48,10 @@ def test_doctor_reports_files_other_users_can_read(cli, ollama: OllamaEmulator, 
     report = json.loads(cli("doctor", "--json").stdout)
     loose = [f for f in report["findings"] if f["id"] == "loose-permissions"]
     assert [f["next_step"] for f in loose] == [f"chmod 600 '{xdg.config_file}'"]
+
+
+def test_doctor_counts_keys_without_the_passphrase(cli, ollama: OllamaEmulator) -> None:
+    cli("keys", "new", "--label", "me", "--unprotected")
+    report = json.loads(cli("doctor", "--json").stdout)
+    ids = {f["id"] for f in report["findings"]}
+    assert "keys-unprotected" in ids and "no-owner-key" not in ids

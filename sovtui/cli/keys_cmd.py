@@ -1,0 +1,215 @@
+"""``sovtui keys``: your Nostr keys and your agents', kept in the encrypted vault.
+
+Secret material never travels through argv: imports read stdin (hidden on a
+terminal), passphrases come from a prompt, ``--passphrase-file`` or
+``SOVTUI_PASSPHRASE``. A secret is printed only by ``export`` with an explicit
+``--nsec`` or ``--ncryptsec``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from sovtui.cli.common import add_json_option, is_tty, table
+from sovtui.cli.output import print_json
+from sovtui.cli.passphrase import add_passphrase_option, ask, get_passphrase
+from sovtui.context import Context
+from sovtui.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("keys", help="your Nostr keys and your agents' (encrypted vault)", description=__doc__)
+    parser.set_defaults(group_parser=parser)
+    sub = parser.add_subparsers(dest="keys_command", metavar="ACTION")
+
+    p = sub.add_parser("list", help="labels, roles and npubs (no secrets)")
+    add_json_option(p)
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("new", help="generate a key pair")
+    p.add_argument("--label", required=True)
+    p.add_argument("--role", choices=("owner", "agent"), default="owner")
+    p.add_argument("--unprotected", action="store_true", help="when creating the vault: no passphrase (plain text, 0600)")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_new)
+
+    p = sub.add_parser("import", help="import an nsec, hex or ncryptsec read from stdin (never argv)")
+    p.add_argument("--label", required=True)
+    p.add_argument("--role", choices=("owner", "agent"), default="owner")
+    p.add_argument("--unprotected", action="store_true", help="when creating the vault: no passphrase (plain text, 0600)")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("export", help="print a key as npub or nprofile; as nsec or ncryptsec only when asked")
+    p.add_argument("label")
+    form = p.add_mutually_exclusive_group(required=True)
+    for fmt in ("npub", "nprofile", "nsec", "ncryptsec"):
+        form.add_argument(f"--{fmt}", dest="format", action="store_const", const=fmt)
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("rm", help="delete a key (type its label to confirm)")
+    p.add_argument("label")
+    p.add_argument("--confirm", metavar="LABEL", help="the label again, for scripts")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_rm)
+
+    p = sub.add_parser("passwd", help="change the vault passphrase (re-encrypts everything at once)")
+    p.add_argument("--unprotected", action="store_true", help="remove the passphrase (plain text, 0600)")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_passwd)
+
+    p = sub.add_parser("sign", help="sign TEXT (or stdin) as a key: prints the event JSON (not published)")
+    p.add_argument("label")
+    p.add_argument("text", nargs="*")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_sign)
+
+    p = sub.add_parser("verify", help="check a signed event (FILE or stdin): prints the signer's npub")
+    p.add_argument("file", nargs="?")
+    p.set_defaults(handler=cmd_verify)
+
+
+# --- the vault ---------------------------------------------------------------------
+
+
+def open_vault(ctx: Context, args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
+    from sovtui.identity.vault import VaultError
+
+    vault = ctx.vault
+    if not vault.exists:
+        if not create:
+            raise VaultError("you have no keys yet: create one with 'sovtui keys new --label me'")
+        if getattr(args, "unprotected", False):
+            vault.create(None)
+            print("sovtui: the vault is UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
+            return vault
+        passphrase = get_passphrase(args, prompt="new vault passphrase: ", confirm=True)
+        if not passphrase:
+            raise UsageError("an empty passphrase protects nothing: choose one, or pass --unprotected to keep keys in plain text")
+        vault.create(passphrase)
+        return vault
+    vault.unlock(get_passphrase(args) if vault.is_protected else None)
+    return vault
+
+
+def _store(ctx: Context, args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
+    from sovtui.identity.keys import KeyStore
+
+    return KeyStore(open_vault(ctx, args, create=create))
+
+
+def _key_password(prompt: str, *, confirm: bool = False) -> str:
+    if "SOVTUI_KEY_PASSWORD" in os.environ:
+        return os.environ["SOVTUI_KEY_PASSWORD"]
+    return ask(prompt, confirm=confirm, what="the ncryptsec's password", hint="set SOVTUI_KEY_PASSWORD")
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    if not ctx.vault.exists:
+        keys = []
+    else:
+        keys = _store(ctx, args).list()
+    if args.json:
+        print_json([k.to_dict() for k in keys])
+        return 0
+    if not keys:
+        print("no keys yet: 'sovtui keys new --label me' makes one", file=sys.stderr)
+        return 0
+    print(table([[k.label, k.role, k.npub, k.created[:10]] for k in keys], ["LABEL", "ROLE", "NPUB", "CREATED"]))
+    return 0
+
+
+def cmd_new(args: argparse.Namespace, ctx: Context) -> int:
+    info = _store(ctx, args, create=True).generate(args.label, args.role)
+    print(f"{info.label} ({info.role}): {info.npub}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity.keys import check_label, check_role, parse_secret
+
+    check_label(args.label)
+    check_role(args.role)
+    if is_tty(sys.stdin):
+        import getpass
+
+        text = getpass.getpass("paste the nsec, hex or ncryptsec (hidden): ")
+    else:
+        text = sys.stdin.read()
+    if not text.strip():
+        raise UsageError("no key on stdin: pipe or paste an nsec, hex or ncryptsec")
+    password = _key_password("the ncryptsec's own password: ") if text.strip().lower().startswith("ncryptsec1") else None
+    parse_secret(text, key_password=password)  # a bad key is refused before the vault is touched
+    info = _store(ctx, args, create=True).import_key(args.label, text, args.role, key_password=password)
+    print(f"{info.label} ({info.role}): {info.npub}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    store = _store(ctx, args)
+    password = _key_password("password for the ncryptsec: ", confirm=True) if args.format == "ncryptsec" else None
+    print(store.export(args.label, args.format, relays=ctx.config.nostr.relays, password=password))
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
+    store = _store(ctx, args)
+    info = store.get(args.label)
+    typed = args.confirm
+    if typed is None:
+        if not is_tty(sys.stdin):
+            raise UsageError(f"not deleting {info.label} without confirmation: add --confirm {info.label}")
+        typed = input(f"this deletes {info.label} ({info.short_npub}) for good; type its label to confirm: ").strip()
+    if typed != info.label:
+        raise UsageError("the label typed does not match: nothing was deleted")
+    store.delete(info.label)
+    print(f"deleted {info.label}")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace, ctx: Context) -> int:
+    vault = ctx.vault
+    if not vault.exists:
+        raise UsageError("there is no vault yet: 'sovtui keys new --label me' creates one")
+    old = get_passphrase(args, prompt="current passphrase: ") if vault.is_protected else None
+    if args.unprotected:
+        new = None
+    elif "SOVTUI_NEW_PASSPHRASE" in os.environ:
+        new = os.environ["SOVTUI_NEW_PASSPHRASE"]
+    else:
+        new = ask("new passphrase: ", confirm=True, what="the new passphrase", hint="set SOVTUI_NEW_PASSPHRASE")
+    if new == "":
+        raise UsageError("an empty passphrase protects nothing: choose one, or pass --unprotected")
+    vault.change_passphrase(old, new)
+    print("the vault is now " + ("protected by the new passphrase" if new else "UNPROTECTED (plain text, 0600)"))
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace, ctx: Context) -> int:
+    text = " ".join(args.text) if args.text else sys.stdin.read()
+    event = _store(ctx, args).sign(args.label, text)
+    print(json.dumps(event, ensure_ascii=False))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity import nip19
+    from sovtui.identity.keys import verify_event
+
+    if args.file:
+        try:
+            data = open(args.file, encoding="utf-8").read()  # noqa: SIM115
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    else:
+        data = sys.stdin.read()
+    print(nip19.hex_to_npub(verify_event(data)))
+    return 0
