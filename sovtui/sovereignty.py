@@ -272,6 +272,8 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
     hosts = list(await asyncio.gather(*(_probe(t, timeout) for t in targets)))
     import importlib.util
 
+    from sovtui.identity.credentials import CredentialBook
+
     vault = ctx.vault
     roles = vault.roles() if vault.exists else []
     return SovereigntyState(
@@ -279,6 +281,7 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
         vault_protected=vault.exists and vault.is_protected,
         owner_keys=roles.count("owner"),
         agent_keys=roles.count("agent"),
+        live_credentials=len(CredentialBook(ctx.paths.data_dir / "credentials").live()),
         keys_available=importlib.util.find_spec("sovtui.cli.keys_cmd") is not None,
         wallet_available=importlib.util.find_spec("sovtui.cli.wallet_cmd") is not None,
         hosts=hosts,

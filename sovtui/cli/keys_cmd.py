@@ -73,6 +73,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?")
     p.set_defaults(handler=cmd_verify)
 
+    cred = sub.add_parser("credential", help="an agent's spending credential: issue, verify, revoke")
+    cred.set_defaults(group_parser=cred)
+    csub = cred.add_subparsers(dest="credential_command", metavar="ACTION")
+    c = csub.add_parser("issue", help="sign a credential for an agent key (prints the event JSON)")
+    c.add_argument("--owner", required=True, metavar="LABEL")
+    c.add_argument("--agent", required=True, metavar="LABEL")
+    c.add_argument("--limit", required=True, type=int, metavar="SATS")
+    c.add_argument("--period", required=True, choices=("day", "week", "month"))
+    c.add_argument("--expires", type=int, default=30, metavar="DAYS", help="default 30")
+    add_passphrase_option(c)
+    c.set_defaults(handler=cmd_credential_issue)
+    c = csub.add_parser("verify", help="check a credential (FILE or stdin); exit 1 if invalid, expired or revoked")
+    c.add_argument("file", nargs="?")
+    c.add_argument("--revocation", metavar="FILE", help="a revocation to check it against")
+    add_json_option(c)
+    c.set_defaults(handler=cmd_credential_verify)
+    c = csub.add_parser("revoke", help="sign a revocation of a credential (FILE or stdin)")
+    c.add_argument("file", nargs="?")
+    c.add_argument("--owner", required=True, metavar="LABEL")
+    add_passphrase_option(c)
+    c.set_defaults(handler=cmd_credential_revoke)
+
 
 # --- the vault ---------------------------------------------------------------------
 
@@ -204,12 +226,56 @@ def cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.identity import nip19
     from sovtui.identity.keys import verify_event
 
-    if args.file:
+    print(nip19.hex_to_npub(verify_event(_read_input(args.file))))
+    return 0
+
+
+def _read_input(path: str | None) -> str:
+    if path:
         try:
-            data = open(args.file, encoding="utf-8").read()  # noqa: SIM115
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
         except OSError as exc:
-            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return sys.stdin.read()
+
+
+def _book(ctx: Context):  # type: ignore[no-untyped-def]
+    from sovtui.identity.credentials import CredentialBook
+
+    return CredentialBook(ctx.paths.data_dir / "credentials")
+
+
+def cmd_credential_issue(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity import credentials
+
+    event = credentials.issue(_store(ctx, args), args.owner, args.agent, args.limit, args.period, expires_days=args.expires)
+    _book(ctx).keep(event)
+    print(json.dumps(event, ensure_ascii=False))
+    return 0
+
+
+def cmd_credential_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity import credentials
+
+    credential = credentials.parse(_read_input(args.file))
+    revoked = False
+    if args.revocation:
+        revoked = credentials.revokes(json.loads(_read_input(args.revocation)), credential)
+    report = {**credential.to_dict(), "revoked": revoked, "valid": not credential.expired and not revoked}
+    if args.json:
+        print_json(report)
     else:
-        data = sys.stdin.read()
-    print(nip19.hex_to_npub(verify_event(data)))
+        state = "REVOKED" if revoked else "EXPIRED" if credential.expired else "valid"
+        print(f"{state}: {report['agent']} may spend up to {credential.limit_sats:,} sats per {credential.period}, issued by {report['owner']}")
+    return 0 if report["valid"] else 1
+
+
+def cmd_credential_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity import credentials
+
+    credential = credentials.parse(_read_input(args.file))
+    revocation = credentials.revoke(_store(ctx, args), args.owner, credential)
+    _book(ctx).keep(revocation)
+    print(json.dumps(revocation, ensure_ascii=False))
     return 0
