@@ -86,6 +86,14 @@ class PrivacyConfig:
 
 
 @dataclass
+class VaultConfig:
+    """How long the app keeps the vault open."""
+
+    lock_after_minutes: float = 15.0  # lock after this long without a key press; 0: never
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
 class NostrConfig:
     """The user's relays, written into the nprofiles sovtui exports."""
 
@@ -130,6 +138,7 @@ class Config:
     personas: dict[str, PersonaConfig] = field(default_factory=_default_personas)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     nostr: NostrConfig = field(default_factory=NostrConfig)
+    vault: VaultConfig = field(default_factory=VaultConfig)
     extra: dict[str, Any] = _extra()
 
     def host(self, name: str | None = None) -> tuple[str, HostConfig]:

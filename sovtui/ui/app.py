@@ -6,6 +6,7 @@ workers; it owns no logic the CLI lacks.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import partial
 
@@ -52,8 +53,16 @@ class SovtuiApp(App[int]):
         self._theme_at_start: str | None = None
         #: The host chosen in this session (None: OLLAMA_HOST or the config's default).
         self.host_name: str | None = None
+        self.last_activity = time.monotonic()
 
     # --- layout ---------------------------------------------------------------
+
+    async def on_event(self, event) -> None:  # type: ignore[no-untyped-def]
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()  # for the vault's idle lock
+        await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         yield TopBar()

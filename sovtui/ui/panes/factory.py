@@ -7,10 +7,6 @@ from textual.widget import Widget
 from sovtui.ui.panes.placeholder import PlaceholderPane
 
 _COMING = {
-    "keys": [
-        "Your Nostr keys will live here, encrypted with your passphrase:",
-        "generate, import, export, sign, and issue agent credentials.",
-    ],
     "wallet": [
         "Your Lightning wallet will live here, over Nostr Wallet Connect:",
         "balance, send, receive, history and the budgets you set.",
@@ -23,6 +19,10 @@ def make_pane(pane_id: str, title: str) -> Widget:
         from sovtui.ui.panes.chat import ChatPane
 
         return ChatPane(id="chat-pane", classes="host-aware")
+    if pane_id == "keys":
+        from sovtui.ui.panes.keys import KeysPane
+
+        return KeysPane(id="keys-pane")
     if pane_id == "models":
         from sovtui.ui.panes.models import ModelsPane
 
