@@ -1,0 +1,1 @@
+"""Nostr plumbing: NIP-44 encryption, events and an asyncio relay client."""
