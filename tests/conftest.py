@@ -19,7 +19,7 @@ from sovtui.paths import Paths
 ROOT = Path(__file__).resolve().parent.parent
 
 # The egress guard watches every test (tests/egress.py).
-pytest_plugins = ["tests.egress", "tests.ollama_fixtures"]
+pytest_plugins = ["tests.egress", "tests.ollama_fixtures", "tests.relay_fixtures"]
 
 # Variables of the user's environment that would change what sovtui does.
 _SCRUBBED = ("OLLAMA_HOST", "SOVTUI_PASSPHRASE", "SOVTUI_KEY_PASSWORD", "NO_COLOR", "VISUAL", "EDITOR")
