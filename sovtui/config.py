@@ -101,6 +101,23 @@ class NostrConfig:
     extra: dict[str, Any] = _extra()
 
 
+PERIODS = ("day", "week", "month")
+
+
+@dataclass
+class WalletConfig:
+    """A wallet connected over NWC. Only what is not secret: the URI itself is in the vault."""
+
+    wallet_pubkey: str = ""
+    relays: list[str] = field(default_factory=list)
+    lud16: str = ""
+    network: str = ""  # as the wallet reported it when connected
+    budget_sats: int = 0  # spending allowed per budget_period; 0: no budget set
+    budget_period: str = "day"
+    max_fee_sats: int = 0  # the fee limit reserved for each payment; 0: 1% with a 10-sat floor
+    extra: dict[str, Any] = _extra()
+
+
 @dataclass
 class PersonaConfig:
     """A named system prompt. The user's words, sent as they are."""
@@ -138,6 +155,7 @@ class Config:
     personas: dict[str, PersonaConfig] = field(default_factory=_default_personas)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     nostr: NostrConfig = field(default_factory=NostrConfig)
+    wallets: dict[str, WalletConfig] = field(default_factory=dict)
     vault: VaultConfig = field(default_factory=VaultConfig)
     extra: dict[str, Any] = _extra()
 
