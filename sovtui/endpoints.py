@@ -1,7 +1,10 @@
 """Every address sovtui may contact, in one place.
 
 sovtui talks only to hosts the user configured: the Ollama hosts in
-config.toml (and OLLAMA_HOST when it is set). Nothing else: no telemetry, no
+config.toml (and OLLAMA_HOST when it is set), and the relays of the wallets
+connected over NWC (from their URIs, kept in config.toml without the secret).
+The relays in ``[nostr] relays`` are only written into exported nprofiles,
+never contacted. Nothing else: no telemetry, no
 update checks, no fonts, icons or avatars, and no DNS lookup of a name the
 user did not write. ``sovtui doctor`` prints this list with each address's
 locality, so a user can see exactly where their words can go. New
@@ -43,4 +46,6 @@ def configured_endpoints(config: Config) -> list[Endpoint]:
     found = [Endpoint("model server (Ollama)", name, parse_host(host.url)) for name, host in sorted(config.hosts.items())]
     if os.environ.get("OLLAMA_HOST"):
         found.append(Endpoint("model server (Ollama, from OLLAMA_HOST)", "OLLAMA_HOST", parse_host(os.environ["OLLAMA_HOST"])))
+    for name, wallet in sorted(config.wallets.items()):
+        found += [Endpoint("wallet relay (NWC)", name, relay) for relay in wallet.relays]
     return found

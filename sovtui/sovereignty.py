@@ -241,7 +241,9 @@ def assess(state: SovereigntyState) -> Assessment:
 def loose_files(ctx) -> list[str]:  # type: ignore[no-untyped-def]
     """sovtui's files and folders that other users can read."""
     paths = ctx.paths
-    candidates = [paths.config_dir, paths.data_dir, paths.state_dir, paths.config_file, paths.config_dir / "vault.json", paths.conversations_dir]
+    candidates = [paths.config_dir, paths.data_dir, paths.state_dir, paths.config_file, paths.config_dir / "vault.json", paths.conversations_dir, paths.state_dir / "wallets"]
+    if (paths.state_dir / "wallets").exists():
+        candidates += sorted((paths.state_dir / "wallets").glob("*.json"))
     if paths.conversations_dir.exists():
         candidates += sorted(paths.conversations_dir.glob("*.json"))
     # Folders end with "/" so the finding can say chmod 700 rather than 600.
@@ -284,6 +286,7 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
         live_credentials=len(CredentialBook(ctx.paths.data_dir / "credentials").live()),
         keys_available=importlib.util.find_spec("sovtui.cli.keys_cmd") is not None,
         wallet_available=importlib.util.find_spec("sovtui.cli.wallet_cmd") is not None,
+        wallets=[WalletState(name, w.budget_sats or None, w.budget_period) for name, w in sorted(ctx.config.wallets.items())],
         hosts=hosts,
         ollama_installed=ctx.server().binary() is not None,
         recommended_model=recommended(),

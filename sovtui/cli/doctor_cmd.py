@@ -41,6 +41,8 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
     print()
     print("sovtui may contact only these addresses:")
     for endpoint in endpoints:
-        flag = "  ! public internet: prompts leave your network" if endpoint.locality.is_public else ""
+        flag = ""
+        if endpoint.locality.is_public:
+            flag = "  ! public internet: " + ("prompts leave your network" if endpoint.purpose.startswith("model") else "it sees when your wallet is used (not what)")
         print(f" {endpoint.name:<14} {endpoint.url:<36} {endpoint.locality.label} ({endpoint.purpose}){flag}")
     return 0

@@ -55,3 +55,28 @@ def test_doctor_counts_keys_without_the_passphrase(cli, ollama: OllamaEmulator) 
     report = json.loads(cli("doctor", "--json").stdout)
     ids = {f["id"] for f in report["findings"]}
     assert "keys-unprotected" in ids and "no-owner-key" not in ids
+
+
+def test_doctor_lists_wallet_relays_and_reaches_level_4(cli, ollama: OllamaEmulator, relay, xdg: Paths) -> None:
+    """Keys, a budgeted wallet and an agent credential, all from the CLI: the doctor agrees."""
+    from tests.wallet.simulator import WalletSimulator
+
+    sim = WalletSimulator(relay.url).start()
+    try:
+        env = {"SOVTUI_PASSPHRASE": "a long vault passphrase"}
+        assert cli("keys", "new", "--label", "me", env=env).returncode == 0
+        assert cli("wallet", "connect", "main", input=sim.uri, env=env).returncode == 0
+        report = json.loads(cli("doctor", "--json").stdout)
+        assert report["level"] == 3
+        assert {"purpose": "wallet relay (NWC)", "name": "main", "url": relay.url, "locality": "this machine", "public": False} in report["endpoints"]
+        assert "wallet-no-budget" in {f["id"] for f in report["findings"]}
+        assert cli("wallet", "budget", "main", "10000").returncode == 0
+        assert cli("keys", "new", "--label", "bot", "--role", "agent", env=env).returncode == 0
+        issued = cli("keys", "credential", "issue", "--owner", "me", "--agent", "bot", "--limit", "1000", "--period", "day", env=env)
+        assert issued.returncode == 0, issued.stderr
+        report = json.loads(cli("doctor", "--json").stdout)
+        assert report["level"] == 4, report["findings"]
+        text = cli("doctor").stdout
+        assert f"main           {relay.url}" in text and "(wallet relay (NWC))" in text
+    finally:
+        sim.stop()

@@ -1,0 +1,317 @@
+"""``sovtui wallet``: your Lightning wallet over Nostr Wallet Connect (NIP-47).
+
+The connection URI is read from stdin (hidden on a terminal), never from
+argv, and kept in the vault. Payments are decoded and shown before they are
+sent, ask for confirmation unless --yes is given, count against the budget
+you set, and are never sent twice. Amounts are in sats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from sovtui.cli.common import add_json_option, confirm, is_tty, run, table
+from sovtui.cli.output import print_json
+from sovtui.cli.passphrase import add_passphrase_option
+from sovtui.config import PERIODS
+from sovtui.context import Context
+from sovtui.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("wallet", help="your Lightning wallet over Nostr Wallet Connect", description=__doc__)
+    parser.set_defaults(group_parser=parser)
+    sub = parser.add_subparsers(dest="wallet_command", metavar="ACTION")
+
+    p = sub.add_parser("connect", help="connect a wallet: paste its nostr+walletconnect:// URI on stdin")
+    p.add_argument("name")
+    p.add_argument("--budget", type=int, metavar="SATS", help="a spending budget to start with")
+    p.add_argument("--period", choices=PERIODS, default="day")
+    p.add_argument("--unprotected", action="store_true", help="when creating the vault: no passphrase (plain text, 0600)")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_connect)
+
+    p = sub.add_parser("list", help="connected wallets, their relays and budgets (no secrets)")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_list)
+
+    for action, helptext, handler in (
+        ("info", "the wallet's alias, network, methods and encryption", cmd_info),
+        ("balance", "the balance in sats, and the budget used and left", cmd_balance),
+        ("history", "payments and invoices, newest first", cmd_history),
+    ):
+        p = sub.add_parser(action, help=helptext)
+        _wallet_options(p)
+        if action == "history":
+            p.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+            p.add_argument("--offset", type=int, default=0, help="skip this many newest ones (paging)")
+        p.set_defaults(handler=handler)
+
+    p = sub.add_parser("invoice", help="make an invoice to receive SATS (with a QR code on a terminal)")
+    p.add_argument("sats", type=int)
+    p.add_argument("--memo", default="", help="the description the payer sees")
+    p.add_argument("--expiry", type=int, default=3600, metavar="SECONDS")
+    p.add_argument("--wait", action="store_true", help="wait until it is paid")
+    _wallet_options(p)
+    p.set_defaults(handler=cmd_invoice)
+
+    p = sub.add_parser("pay", help="pay a BOLT11 invoice (decoded and confirmed first)")
+    p.add_argument("invoice")
+    p.add_argument("--amount", type=int, metavar="SATS", help="for an invoice without an amount")
+    p.add_argument("--max-fee", type=int, metavar="SATS", help="the fee limit (default: 1%%, at least 10 sats)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _wallet_options(p)
+    p.set_defaults(handler=cmd_pay)
+
+    p = sub.add_parser("lookup", help="the state of an invoice or payment, by payment hash")
+    p.add_argument("payment_hash")
+    _wallet_options(p)
+    p.set_defaults(handler=cmd_lookup)
+
+    p = sub.add_parser("budget", help="set the spending budget of a wallet (0 removes it)")
+    p.add_argument("name")
+    p.add_argument("sats", type=int)
+    p.add_argument("--period", choices=PERIODS, default="day")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_budget)
+
+    p = sub.add_parser("rm", help="forget a wallet (its secret and settings; the payment log stays)")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_rm)
+
+
+def _wallet_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--wallet", metavar="NAME", help="which wallet (optional with only one connected)")
+    add_json_option(parser)
+    add_passphrase_option(parser)
+
+
+def _service(ctx: Context):  # type: ignore[no-untyped-def]
+    from sovtui.wallet.service import WalletService
+
+    return WalletService(ctx)
+
+
+def _unlock(ctx: Context, args: argparse.Namespace, *, create: bool = False) -> None:
+    from sovtui.cli.keys_cmd import open_vault
+
+    if not ctx.vault.is_unlocked:
+        open_vault(ctx, args, create=create)
+
+
+def _client(ctx: Context, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    service = _service(ctx)
+    name = service.resolve(args.wallet)
+    _unlock(ctx, args)
+    return service, name, service.client(name)
+
+
+def _sats(msat: int) -> str:
+    return f"{msat // 1000:,} sats"
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.wallet.service import check_wallet_name
+
+    check_wallet_name(args.name)
+    service = _service(ctx)
+    if args.name in service.names():
+        raise UsageError(f"a wallet named {args.name} is already connected: 'sovtui wallet rm {args.name}' first")
+    if is_tty(sys.stdin):
+        import getpass
+
+        text = getpass.getpass("paste the nostr+walletconnect:// URI (hidden): ")
+    else:
+        text = sys.stdin.read()
+    from sovtui.wallet.uri import parse_nwc_uri
+
+    parse_nwc_uri(text)  # a bad URI is refused before anything else happens
+    print("reaching the wallet…", file=sys.stderr)
+    uri, info, balance = run(service.test(text))
+    _unlock(ctx, args, create=True)
+    service.save(args.name, uri, budget_sats=args.budget, budget_period=args.period, network=info.network)
+    print(f"connected {args.name}: {info.alias or 'wallet'} on {info.network or 'an unknown network'}, balance {_sats(balance)}")
+    if not args.budget:
+        print(f"no spending budget yet: 'sovtui wallet budget {args.name} 10000 --period day' sets one", file=sys.stderr)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    service = _service(ctx)
+    rows = []
+    for name in service.names():
+        cfg = ctx.config.wallets[name]
+        budget = service.budget(name)
+        rows.append({"name": name, "relays": cfg.relays, "wallet_pubkey": cfg.wallet_pubkey, "lud16": cfg.lud16, **budget.to_dict()})
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no wallet connected: 'sovtui wallet connect NAME' and paste its NWC URI", file=sys.stderr)
+        return 0
+    print(table([[r["name"], ", ".join(r["relays"]), service.budget(r["name"]).describe()] for r in rows], ["NAME", "RELAYS", "BUDGET"]))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, ctx: Context) -> int:
+    service, name, client = _client(ctx, args)
+
+    async def go() -> Any:
+        async with client:
+            info = await client.get_info() if not client.info_found or "get_info" in client.info.methods else client.info
+            return info, client.encryption
+
+    info, encryption = run(go())
+    data = {"wallet": name, **info.to_dict(), "encryption": encryption}
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"wallet: {name}\nalias: {info.alias or '—'}\nnetwork: {info.network or '—'}\nencryption: {encryption}")
+    print(f"methods: {' '.join(info.methods) or '—'}\nnotifications: {' '.join(info.notifications) or '—'}")
+    return 0
+
+
+def cmd_balance(args: argparse.Namespace, ctx: Context) -> int:
+    service, name, client = _client(ctx, args)
+
+    async def go() -> int:
+        async with client:
+            return await client.get_balance()
+
+    balance = run(go())
+    budget = service.budget(name)
+    if args.json:
+        print_json({"wallet": name, "balance_sats": balance // 1000, "balance_msat": balance, **budget.to_dict()})
+        return 0
+    print(f"{_sats(balance)}\nbudget: {budget.describe()}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
+    service, name, client = _client(ctx, args)
+
+    async def go() -> Any:
+        async with client:
+            await service.reconcile(client, name)
+            return await client.list_transactions(limit=args.limit, offset=args.offset)
+
+    items = run(go())
+    if args.json:
+        print_json([t.to_dict() for t in items])
+        return 0
+    if not items:
+        print("no transactions yet", file=sys.stderr)
+        return 0
+    rows = [[time.strftime("%Y-%m-%d %H:%M", time.localtime(t.created_at)), "in" if t.type == "incoming" else "out",
+             f"{t.amount_sat:,}", t.state, t.description[:40]] for t in items]
+    print(table(rows, ["WHEN", "DIR", "SATS", "STATE", "DESCRIPTION"]))
+    return 0
+
+
+def cmd_invoice(args: argparse.Namespace, ctx: Context) -> int:
+    service, name, client = _client(ctx, args)
+
+    async def go() -> Any:
+        async with client:
+            tx = await service.receive(client, args.sats, args.memo, expiry=args.expiry)
+            _show_invoice(tx, args)
+            if args.wait:
+                print("waiting for the payment… (ctrl+c stops waiting; the invoice stays valid)", file=sys.stderr)
+                return await service.wait_paid(client, tx.payment_hash, timeout=args.expiry)
+            return None
+
+    paid = run(go())
+    if paid is not None:
+        print(f"{paid.state}: {paid.amount_sat:,} sats" if paid.state != "settled" else f"paid: {paid.amount_sat:,} sats received")
+    return 0
+
+
+def _show_invoice(tx: Any, args: argparse.Namespace) -> None:
+    if args.json:
+        print_json(tx.to_dict())
+        return
+    if is_tty(sys.stdout):
+        from sovtui.qr import qr_lines
+
+        print("\n".join(qr_lines(tx.invoice.upper())))
+    print(tx.invoice)
+    print(f"{tx.amount_sat:,} sats · payment hash {tx.payment_hash}", file=sys.stderr)
+
+
+def cmd_pay(args: argparse.Namespace, ctx: Context) -> int:
+    service = _service(ctx)
+    name = service.resolve(args.wallet)
+    plan = service.prepare_payment(name, args.invoice, amount_sat=args.amount, max_fee_sat=args.max_fee)
+    if not args.json or not args.yes:
+        for label, value in plan.summary():
+            print(f"{label:>12}: {value}", file=sys.stderr)
+    if not args.yes:
+        if not is_tty(sys.stdin):
+            raise UsageError("not paying without confirmation: add --yes to pay from a script")
+        if not confirm(f"pay {plan.amount_sat:,} sats (fee limit {plan.fee_limit_sat:,}) from {name}?"):
+            print("not paid", file=sys.stderr)
+            return 1
+    _unlock(ctx, args)
+    client = service.client(name)
+
+    async def go() -> Any:
+        async with client:
+            return await service.pay(client, plan)
+
+    outcome = run(go())
+    if args.json:
+        print_json({"wallet": name, "state": outcome.state, "payment_hash": outcome.payment.payment_hash,
+                    "amount_sats": outcome.payment.amount_msat // 1000, "fees_paid_msat": outcome.payment.fees_paid_msat,
+                    "preimage": outcome.payment.preimage, "error": outcome.payment.error})
+    else:
+        print(outcome.describe(), file=sys.stdout if outcome.state == "settled" else sys.stderr)
+    return {"settled": 0, "pending": 3}.get(outcome.state, 1)
+
+
+def cmd_lookup(args: argparse.Namespace, ctx: Context) -> int:
+    service, name, client = _client(ctx, args)
+
+    async def go() -> Any:
+        async with client:
+            return await service.lookup(client, name, args.payment_hash.strip().lower())
+
+    tx = run(go())
+    if args.json:
+        print_json(tx.to_dict())
+        return 0
+    direction = "incoming" if tx.type == "incoming" else "outgoing"
+    print(f"{tx.state}: {direction} {tx.amount_sat:,} sats" + (f", fee {tx.fees_paid_sat:,} sats" if tx.fees_paid_msat else "")
+          + (f" — {tx.description}" if tx.description else ""))
+    return 0
+
+
+def cmd_budget(args: argparse.Namespace, ctx: Context) -> int:
+    budget = _service(ctx).set_budget(args.name, args.sats, args.period)
+    if args.json:
+        print_json({"wallet": args.name, **budget.to_dict()})
+    else:
+        print(f"{args.name}: " + (budget.describe() if budget.sats else "budget removed"))
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
+    service = _service(ctx)
+    name = service.resolve(args.name)
+    if not args.yes:
+        if not is_tty(sys.stdin):
+            raise UsageError(f"not removing {name} without confirmation: add --yes")
+        if not confirm(f"forget the wallet {name}? (its connection secret is deleted; the wallet itself is untouched)"):
+            print("kept", file=sys.stderr)
+            return 1
+    _unlock(ctx, args)
+    service.remove(name)
+    print(f"removed {name}")
+    return 0
