@@ -84,16 +84,21 @@ class PaymentPlan:
     def fee_limit_sat(self) -> int:
         return -(-self.fee_limit_msat // 1000)
 
-    def summary(self) -> list[tuple[str, str]]:
+    def summary(self, *, short: bool = False) -> list[tuple[str, str]]:
+        """Label and value rows for the confirmation; ``short`` trims the long hex for narrow screens."""
         inv = self.invoice
+
+        def trim(text: str) -> str:
+            return f"{text[:16]}…{text[-8:]}" if short and len(text) > 28 else text
+
         rows = [
             ("amount", f"{self.amount_sat:,} sats"),
             ("fee limit", f"{self.fee_limit_sat:,} sats"),
             ("description", inv.description or (f"(hash {inv.description_hash[:16]}…)" if inv.description_hash else "—")),
-            ("payee", inv.payee),
+            ("payee", trim(inv.payee)),
             ("network", inv.network),
             ("expires", time.strftime("%Y-%m-%d %H:%M", time.localtime(inv.timestamp + inv.expiry))),
-            ("payment hash", inv.payment_hash),
+            ("payment hash", trim(inv.payment_hash)),
             ("budget", self.budget.describe()),
         ]
         return rows
@@ -107,10 +112,11 @@ class PaymentOutcome:
     def state(self) -> str:
         return self.payment.state
 
-    def describe(self) -> str:
+    def describe(self, *, with_preimage: bool = True) -> str:
         p = self.payment
         if p.state == SETTLED:
-            return f"paid {p.amount_msat // 1000:,} sats (fee {-(-p.fees_paid_msat // 1000):,} sats); preimage {p.preimage}"
+            paid = f"paid {p.amount_msat // 1000:,} sats (fee {-(-p.fees_paid_msat // 1000):,} sats)"
+            return f"{paid}; preimage {p.preimage}" if with_preimage else paid
         if p.state == PENDING:
             return (f"the wallet has not confirmed the payment yet: it is pending, and will not be sent again. "
                     f"Check it with 'sovtui wallet lookup {p.payment_hash}'")

@@ -103,8 +103,12 @@ class WalletSimulator:
         return self
 
     def stop(self) -> None:
+        """Stop answering (idempotent)."""
         if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+            try:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # its loop already ended
+                pass
         if self._thread is not None:
             self._thread.join(10)
 

@@ -1,0 +1,44 @@
+"""Driving the app with Pilot when workers open dialogs.
+
+A worker that waits on a dialog never completes until the dialog is
+answered, so ``app.workers.wait_for_complete()`` would hang; these helpers
+poll for the screen instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_for_screen(app: Any, pilot: Any, kind: type, *, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if isinstance(app.screen, kind):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"{kind.__name__} never opened; the screen is {app.screen}")
+
+
+async def wait_until(pilot: Any, condition: Any, *, timeout: float = 10.0, what: str = "condition") -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def answer_text(app: Any, pilot: Any, text: str) -> None:
+    """Fill the TextDialog that is (or is about to be) open and submit it."""
+    from textual.widgets import Input
+
+    from sovtui.ui.screens.dialogs import TextDialog
+
+    await wait_for_screen(app, pilot, TextDialog)
+    app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+    await pilot.pause()

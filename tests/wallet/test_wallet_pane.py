@@ -1,0 +1,144 @@
+"""The Wallet pane driven by keys, against the simulator over a real relay."""
+
+from __future__ import annotations
+
+import pytest
+
+from sovtui.ui.panes.wallet import WalletPane
+from sovtui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
+from sovtui.ui.screens.invoice import InvoiceScreen
+from sovtui.wallet.bolt11 import decode
+from sovtui.wallet.service import WalletService
+from sovtui.wallet.uri import parse_nwc_uri
+from tests.pilot_helpers import answer_text, wait_for_screen, wait_until
+from tests.wallet.simulator import merchant_invoice
+
+
+@pytest.fixture(autouse=True)
+def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
+
+
+def connected(ctx, sim, budget: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+    ctx.vault.create("pw")
+    WalletService(ctx).save("main", parse_nwc_uri(sim.uri), budget_sats=budget, network="regtest")
+
+
+def text_of(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.query_one(selector).render())
+
+
+async def test_connect_by_pasting_the_uri(make_app, ctx, wallet_sim) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        assert "No wallet connected" in text_of(app, "#wallet-title")
+        await pilot.press("c")
+        await answer_text(app, pilot, wallet_sim.uri)
+        await answer_text(app, pilot, "main")
+        await answer_text(app, pilot, "5000")
+        await wait_for_screen(app, pilot, ChoiceDialog)
+        await pilot.press("enter")  # per day
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        assert "simwallet on regtest, balance 100,000 sats" in str(app.screen.body)
+        await pilot.press("y")
+        await answer_text(app, pilot, "vault words")  # a new vault: choose a passphrase
+        await answer_text(app, pilot, "vault words")
+        await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
+        assert text_of(app, "#wallet-balance") == "Balance: 100,000 sats"
+        assert text_of(app, "#wallet-budget") == "Budget: 0 of 5,000 sats spent this day, 5,000 left"
+        assert "simwallet on regtest · nip44_v2" in text_of(app, "#wallet-title")
+    assert ctx.reload().wallets["main"].budget_sats == 5000
+    assert wallet_sim.client_secret not in ctx.paths.config_file.read_text()
+
+
+async def test_send_shows_the_decoded_invoice_and_pays_once(make_app, ctx, wallet_sim) -> None:
+    connected(ctx, wallet_sim)
+    invoice, _ = merchant_invoice(1_200, "two coffees")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
+        await pilot.press("s")
+        await answer_text(app, pilot, invoice)
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        body = str(app.screen.body)
+        assert "amount: 1,200 sats" in body and "description: two coffees" in body and "network: regtest" in body
+        await pilot.press("y")
+        await wait_until(pilot, lambda: wallet_sim.count("pay_invoice") == 1, what="the payment")
+        await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat == 100_000_000 - 1_201_000, what="the new balance")
+        assert any("paid 1,200 sats" in str(n.message) for n in app._notifications)
+        await pilot.press("s")
+        await answer_text(app, pilot, invoice)
+        await wait_until(pilot, lambda: any("already paid" in str(n.message) for n in app._notifications), what="the refusal")
+        assert wallet_sim.count("pay_invoice") == 1
+        pane = app.query_one(WalletPane)
+        assert [(t.type, t.amount_sat) for t in pane.transactions] == [("outgoing", 1_200)]
+
+
+async def test_declining_the_confirmation_pays_nothing(make_app, ctx, wallet_sim) -> None:
+    connected(ctx, wallet_sim)
+    invoice, _ = merchant_invoice(300)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "s")
+        await answer_text(app, pilot, invoice)
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause(0.3)
+    assert wallet_sim.count("pay_invoice") == 0
+    assert WalletService(ctx).ledger("main").find(decode(invoice).payment_hash) is None
+
+
+async def test_over_budget_is_refused_in_the_pane(make_app, ctx, wallet_sim) -> None:
+    connected(ctx, wallet_sim, budget=1_000)
+    invoice, _ = merchant_invoice(2_000)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "s")
+        await answer_text(app, pilot, invoice)
+        await wait_until(pilot, lambda: any("would pass your budget" in str(n.message) for n in app._notifications), what="the refusal")
+    assert wallet_sim.count("pay_invoice") == 0
+
+
+async def test_receive_shows_the_qr_and_turns_paid(make_app, ctx, wallet_sim) -> None:
+    connected(ctx, wallet_sim)
+    app = make_app()
+    async with app.run_test(size=(100, 60)) as pilot:
+        await pilot.press("f4", "r")
+        await answer_text(app, pilot, "2100")
+        await answer_text(app, pilot, "thanks")
+        await wait_for_screen(app, pilot, InvoiceScreen)
+        screen = app.screen
+        assert decode(screen.tx.invoice).amount_msat == 2_100_000
+        assert "█" in str(screen.query_one("#qr").render())
+        await pilot.pause(0.3)
+        import asyncio
+
+        await asyncio.to_thread(wallet_sim.pay_from_outside, screen.tx.invoice)
+        await wait_until(pilot, lambda: screen.paid, what="the invoice to turn paid")
+        assert "PAID" in str(screen.query_one("#invoice-state").render())
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat == 102_100_000, what="the new balance")
+
+
+async def test_an_unreachable_relay_is_a_message_not_a_crash(make_app, ctx, wallet_sim, relay) -> None:
+    connected(ctx, wallet_sim)
+    wallet_sim.stop()
+    relay.stop()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: "could not reach any relay" in text_of(app, "#wallet-status"), timeout=15, what="the message")
+        assert "g tries again" in text_of(app, "#wallet-status")
+
+
+async def test_the_balance_can_be_hidden(make_app, ctx, wallet_sim) -> None:
+    connected(ctx, wallet_sim)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
+        await pilot.press("h")
+        assert text_of(app, "#wallet-balance") == "Balance: ••••• sats (h shows)"
