@@ -49,8 +49,10 @@ def make_app(ctx: Context) -> Callable[..., object]:
     """The one factory for the app under test: no blinking cursor, no clock."""
     from sovtui.ui.app import SovtuiApp
 
-    def factory(context: Context | None = None) -> SovtuiApp:
-        return SovtuiApp(context or ctx, cursor_blink=False)
+    def factory(context: Context | None = None, **kwargs: object) -> SovtuiApp:
+        # The level in the top bar asks the configured hosts; tests that want it say so.
+        kwargs.setdefault("show_level", False)
+        return SovtuiApp(context or ctx, cursor_blink=False, **kwargs)  # type: ignore[arg-type]
 
     return factory
 

@@ -74,3 +74,23 @@ def relay() -> Iterator[RelayProcess]:
     process = RelayProcess().start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def wallet_sim(relay: RelayProcess) -> Iterator[object]:
+    """A NIP-47 wallet service (NIP-44 and NIP-04) answering on the test relay."""
+    from tests.wallet.simulator import WalletSimulator
+
+    simulator = WalletSimulator(relay.url).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def nip04_sim(relay: RelayProcess) -> Iterator[object]:
+    """A legacy wallet service that only speaks NIP-04."""
+    from tests.wallet.simulator import WalletSimulator
+
+    simulator = WalletSimulator(relay.url, encryptions=("nip04",)).start()
+    yield simulator
+    simulator.stop()

@@ -18,7 +18,7 @@ from sovtui import __version__
 from sovtui.errors import SovtuiError
 
 #: Modules in ``sovtui.cli`` that register a command group, in help order.
-COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "backend_cmd", "keys_cmd", "wallet_cmd", "doctor_cmd", "paths_cmd", "config_cmd")
+COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "backend_cmd", "keys_cmd", "wallet_cmd", "setup_cmd", "doctor_cmd", "paths_cmd", "config_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

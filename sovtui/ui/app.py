@@ -20,6 +20,7 @@ from sovtui.context import Context
 from sovtui.errors import ConfigError, SovtuiError
 from sovtui.resources import themes_dir
 from sovtui.ui.panes import PANES
+from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.panes.factory import make_pane
 from sovtui.ui.screens.config_error import ConfigErrorScreen
 from sovtui.ui.themes import shipped_themes
@@ -42,8 +43,12 @@ class SovtuiApp(App[int]):
         ],
     ]
 
-    def __init__(self, ctx: Context, *, cursor_blink: bool = True) -> None:
+    def __init__(self, ctx: Context, *, cursor_blink: bool = True, setup: bool = False, show_level: bool = True) -> None:
         super().__init__()
+        #: Open the setup wizard once the app is up (first run, or ``sovtui setup``).
+        self.open_setup = setup
+        #: Assess the sovereignty level for the top bar (asks the configured model hosts).
+        self.show_level = show_level
         # No animations: over SSH every repainted frame costs bytes and latency.
         self.animation_level = "none"
         self.ctx = ctx
@@ -103,6 +108,40 @@ class SovtuiApp(App[int]):
         self.refresh_host()
         if config.backend.autostart:
             self.run_worker(self._autostart(), group="backend", exclusive=True)
+        if self.open_setup:
+            self.open_setup = False
+            self.action_setup()
+        else:
+            self.refresh_level()
+
+    # --- setup and level --------------------------------------------------------------
+
+    def action_setup(self) -> None:
+        """The guided sovereignty setup, from the palette, ``sovtui setup`` or a first run."""
+        from sovtui.ui.wizard.screen import WizardScreen
+
+        def finished(level: int | None) -> None:
+            self.refresh_host()
+            self.refresh_level()
+
+        self.push_screen(WizardScreen(), finished)
+
+    def refresh_level(self) -> None:
+        """Assess the level again (after anything that may change it) and show it in the top bar."""
+        if self.show_level:
+            self.run_worker(self._assess_level(), group="level", exclusive=True)
+
+    def on_sovereignty_changed(self, message: SovereigntyChanged) -> None:
+        self.refresh_level()
+
+    async def _assess_level(self) -> None:
+        from sovtui.sovereignty import assess, gather_state
+
+        try:
+            assessment = assess(await gather_state(self.ctx, timeout=3.0))
+        except SovtuiError:
+            return
+        self.query_one(TopBar).set_level(assessment.level, assessment.level_name)
 
     async def _autostart(self) -> None:
         """Start Ollama here if the config asks for it and nothing answers."""
@@ -203,6 +242,7 @@ class SovtuiApp(App[int]):
         self.screen.set_focus(None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Setup: guided sovereignty setup", "From renting AI to owning it, one step at a time", self.action_setup)
         for pane in PANES:
             yield SystemCommand(
                 f"Go to {pane.title}",
@@ -220,8 +260,13 @@ class SovtuiApp(App[int]):
         self.call_later(widget.run_action, action)
 
 
-def run(ctx: Context) -> int:
-    """Run the TUI until the user quits; the process exit code."""
-    app = SovtuiApp(ctx)
+def run(ctx: Context, *, setup: bool | None = None) -> int:
+    """Run the TUI until the user quits; the process exit code.
+
+    The setup wizard opens by itself on a first run (no config.toml yet).
+    """
+    if setup is None:
+        setup = not ctx.paths.config_file.exists()
+    app = SovtuiApp(ctx, setup=setup)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from sovtui.errors import SovtuiError
+from sovtui.ui.messages import SovereigntyChanged
 from sovtui.inference.types import LoadedModel, ModelInfo, human_duration, human_size
 
 SORT_KEYS = ("name", "size", "modified", "family")
@@ -274,6 +275,7 @@ class ModelsPane(Vertical, can_focus=True):
         name = self.pulling
         if event.state == WorkerState.SUCCESS:
             self.notify(f"{name} is ready")
+            self.post_message(SovereigntyChanged())
         elif event.state == WorkerState.CANCELLED:
             self.notify(f"pull of {name} cancelled; pull again to resume", severity="warning")
         elif event.state == WorkerState.ERROR:
@@ -322,6 +324,7 @@ class ModelsPane(Vertical, can_focus=True):
             self.notify(str(exc), severity="error")
             return
         self.notify(f"deleted {name}")
+        self.post_message(SovereigntyChanged())
         self.action_refresh()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -404,6 +407,7 @@ class ModelsPane(Vertical, can_focus=True):
         finally:
             self._set_status("")
         self.notify("Ollama is running" + (" (started by sovtui)" if status.managed else ""))
+        self.post_message(SovereigntyChanged())
         self.action_refresh()
 
     @work(group="models-server", exclusive=True)
@@ -414,4 +418,5 @@ class ModelsPane(Vertical, can_focus=True):
             self.notify(str(exc), severity="error", timeout=10)
             return
         self.notify(message)
+        self.post_message(SovereigntyChanged())
         self.action_refresh()

@@ -20,6 +20,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sovtui.errors import SovtuiError
+from sovtui.ui.messages import SovereigntyChanged
 
 
 class WalletPane(Vertical, can_focus=True):
@@ -288,6 +289,7 @@ class WalletPane(Vertical, can_focus=True):
             return
         self.wallet, self.balance_msat, self.info, self.transactions, self.error = name.strip(), None, None, [], None
         self.notify(f"connected {name.strip()}")
+        self.post_message(SovereigntyChanged())
         self.render_view()
         self.action_refresh()
 
@@ -403,6 +405,7 @@ class WalletPane(Vertical, can_focus=True):
             self.notify(str(exc), severity="error")
             return
         self.notify("budget: " + budget.describe() if budget.sats else "budget removed")
+        self.post_message(SovereigntyChanged())
         self.render_view()
 
     def action_info(self) -> None:
@@ -441,6 +444,7 @@ class WalletPane(Vertical, can_focus=True):
             return
         self.wallet = None
         self.notify(f"removed {name}")
+        self.post_message(SovereigntyChanged())
         self.render_view()
 
     @work(exclusive=True, group="wallet-action")

@@ -19,18 +19,28 @@ class TopBar(Horizontal):
     DEFAULT_CSS = """
     TopBar { height: 1; }
     TopBar > Static { height: 1; }
+    TopBar #topbar-status { width: 1fr; }
+    TopBar #topbar-level { width: auto; padding: 0 1; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("sovtui", classes="topbar--title")
         yield Static("", id="topbar-host")
         yield Static("", id="topbar-status")
+        yield Static("", id="topbar-level")
 
     def set_host(self, name: str, url: str, locality: Locality) -> None:
         style = "bold red" if locality.is_public else "bold"
         text = Text.assemble(("host ", "dim"), (name, "bold"), " ", (f"({locality.label})", style))
         text.append(f"  {url}", style="dim")
         self.query_one("#topbar-host", Static).update(text)
+
+    def set_level(self, level: int, name: str) -> None:
+        """The sovereignty level at a glance: five pips, the number and its name."""
+        pips = "●" * level + "○" * (4 - level)
+        widget = self.query_one("#topbar-level", Static)
+        widget.update(Text.assemble(("level ", "dim"), (f"{level}", "bold"), " ", (pips, "bold")))
+        widget.tooltip = f"sovereignty level {level} of 4: {name} (sovtui doctor; ctrl+p → Setup to raise it)"
 
     def set_status(self, status: str) -> None:
         self.query_one("#topbar-status", Static).update(status)
