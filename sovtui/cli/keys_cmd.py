@@ -37,9 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_new)
 
-    p = sub.add_parser("import", help="import an nsec, hex or ncryptsec read from stdin (never argv)")
+    p = sub.add_parser(
+        "import",
+        help="import an nsec, hex, ncryptsec or NIP-06 seed phrase read from stdin (never argv)",
+        description="Import a key read from stdin (hidden on a terminal): an nsec, 64 hex digits, an ncryptsec (its own "
+        "password is asked, or SOVTUI_KEY_PASSWORD) or a NIP-06 seed phrase of 12 to 24 words.",
+    )
     p.add_argument("--label", required=True)
     p.add_argument("--role", choices=("owner", "agent"), default="owner")
+    p.add_argument("--account", type=int, default=0, metavar="N", help="for a seed phrase: the account in m/44'/1237'/N'/0/0 (default 0)")
     p.add_argument("--unprotected", action="store_true", help="when creating the vault: no passphrase (plain text, 0600)")
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_import)
@@ -84,6 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--expires", type=int, default=30, metavar="DAYS", help="default 30")
     add_passphrase_option(c)
     c.set_defaults(handler=cmd_credential_issue)
+    c = csub.add_parser("list", help="the credentials you issued here, live, expired or revoked, newest first")
+    add_json_option(c)
+    c.set_defaults(handler=cmd_credential_list)
     c = csub.add_parser("verify", help="check a credential (FILE or stdin); exit 1 if invalid, expired or revoked")
     c.add_argument("file", nargs="?")
     c.add_argument("--revocation", metavar="FILE", help="a revocation to check it against")
@@ -163,14 +172,14 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     if is_tty(sys.stdin):
         import getpass
 
-        text = getpass.getpass("paste the nsec, hex or ncryptsec (hidden): ")
+        text = getpass.getpass("paste the nsec, hex, ncryptsec or seed phrase (hidden): ")
     else:
         text = sys.stdin.read()
     if not text.strip():
-        raise UsageError("no key on stdin: pipe or paste an nsec, hex or ncryptsec")
+        raise UsageError("no key on stdin: pipe or paste an nsec, hex, ncryptsec or seed phrase")
     password = _key_password("the ncryptsec's own password: ") if text.strip().lower().startswith("ncryptsec1") else None
-    parse_secret(text, key_password=password)  # a bad key is refused before the vault is touched
-    info = _store(ctx, args, create=True).import_key(args.label, text, args.role, key_password=password)
+    parse_secret(text, key_password=password, account=args.account)  # a bad key is refused before the vault is touched
+    info = _store(ctx, args, create=True).import_key(args.label, text, args.role, key_password=password, account=args.account)
     print(f"{info.label} ({info.role}): {info.npub}")
     return 0
 
@@ -252,6 +261,18 @@ def cmd_credential_issue(args: argparse.Namespace, ctx: Context) -> int:
     event = credentials.issue(_store(ctx, args), args.owner, args.agent, args.limit, args.period, expires_days=args.expires)
     _book(ctx).keep(event)
     print(json.dumps(event, ensure_ascii=False))
+    return 0
+
+
+def cmd_credential_list(args: argparse.Namespace, ctx: Context) -> int:
+    kept = _book(ctx).all()
+    if args.json:
+        print_json([{**credential.to_dict(), "state": state} for credential, state in kept])
+        return 0
+    if not kept:
+        print("no credentials issued yet: 'sovtui keys credential issue --owner L --agent L2 --limit SATS --period day'")
+    for credential, state in kept:
+        print(f"{state:<8} {credential.id[:12]}  {credential.describe()}")
     return 0
 
 

@@ -48,6 +48,15 @@ class Credential:
     def expired(self) -> bool:
         return self.expires_at <= int(time.time())
 
+    @property
+    def expires_on(self) -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime(self.expires_at))
+
+    def describe(self) -> str:
+        """One line a person reads: who may spend how much, until when."""
+        agent = nip19.hex_to_npub(self.agent)
+        return f"{agent[:12]}…{agent[-6:]} may spend up to {self.limit_sats:,} sats per {self.period} until {self.expires_on}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -139,7 +148,8 @@ class CredentialBook:
     def keep(self, event: dict[str, Any]) -> None:
         atomic_write(self.folder / f"{event['id']}.json", json.dumps(event, indent=1))
 
-    def _events(self) -> list[dict[str, Any]]:
+    def events(self) -> list[dict[str, Any]]:
+        """Every event kept here, credentials and revocations."""
         events = []
         for path in sorted(self.folder.glob("*.json")) if self.folder.exists() else []:
             try:
@@ -148,8 +158,9 @@ class CredentialBook:
                 continue
         return events
 
-    def live(self) -> list[Credential]:
-        events = self._events()
+    def all(self) -> list[tuple[Credential, str]]:
+        """Every credential kept here with its state (live, expired, revoked), newest first."""
+        events = self.events()
         revocations = [e for e in events if e.get("kind") == REVOCATION_KIND]
         found = []
         for event in events:
@@ -159,6 +170,10 @@ class CredentialBook:
                 credential = parse(event)
             except KeyFormatError:
                 continue
-            if not credential.expired and not any(revokes(r, credential) for r in revocations):
-                found.append(credential)
+            revoked = any(revokes(r, credential) for r in revocations)
+            found.append((credential, "revoked" if revoked else "expired" if credential.expired else "live"))
+        found.sort(key=lambda pair: (-int(pair[0].event.get("created_at", 0)), pair[0].id))
         return found
+
+    def live(self) -> list[Credential]:
+        return [credential for credential, state in self.all() if state == "live"]

@@ -60,10 +60,17 @@ def public_key_of(secret_key_hex: str) -> str:
     return PrivateKey(bytes.fromhex(secret_key_hex)).public_key.hex()
 
 
-def parse_secret(text: str, *, key_password: str | None = None) -> str:
-    """The secret key hex in an nsec, a 64-digit hex or an ncryptsec."""
+def parse_secret(text: str, *, key_password: str | None = None, account: int = 0) -> str:
+    """The secret key hex in an nsec, a 64-digit hex, an ncryptsec or a NIP-06 seed phrase.
+
+    ``account`` picks the key a seed phrase derives (``m/44'/1237'/account'/0/0``).
+    """
+    from sovtui.identity.seed_phrase import looks_like_seed_phrase, secret_from_seed_phrase
+
     text = text.strip()
-    if _HEX64.match(text):
+    if looks_like_seed_phrase(text):
+        secret = secret_from_seed_phrase(text, account=account)
+    elif _HEX64.match(text):
         secret = text.lower()
     elif text.lower().startswith("ncryptsec1"):
         if key_password is None:
@@ -113,8 +120,8 @@ class KeyStore:
 
         return self._add(label, PrivateKey().hex(), role)
 
-    def import_key(self, label: str, text: str, role: str = "owner", *, key_password: str | None = None) -> KeyInfo:
-        return self._add(label, parse_secret(text, key_password=key_password), role)
+    def import_key(self, label: str, text: str, role: str = "owner", *, key_password: str | None = None, account: int = 0) -> KeyInfo:
+        return self._add(label, parse_secret(text, key_password=key_password, account=account), role)
 
     def delete(self, label: str) -> None:
         self.get(label)

@@ -65,6 +65,7 @@ def test_the_book_counts_live_credentials(store: KeyStore, tmp_path: Path) -> No
     assert [c.id for c in book.live()] == [live["id"]]
     book.keep(credentials.revoke(store, "me", credentials.parse(live)))
     assert book.live() == []
+    assert [(c.id, state) for c, state in book.all()] == [(live["id"], "revoked")]
 
 
 def test_cli_issue_verify_revoke(cli, tmp_path: Path) -> None:
@@ -82,3 +83,6 @@ def test_cli_issue_verify_revoke(cli, tmp_path: Path) -> None:
     rev.write_text(revoked.stdout)
     result = cli("keys", "credential", "verify", str(path), "--revocation", str(rev))
     assert result.returncode == 1 and result.stdout.startswith("REVOKED")
+    listed = json.loads(cli("keys", "credential", "list", "--json").stdout)
+    assert [(c["id"], c["state"], c["limit_sats"]) for c in listed] == [(report["id"], "revoked", 10_000)]
+    assert cli("keys", "credential", "list").stdout.startswith("revoked  " + report["id"][:12])
