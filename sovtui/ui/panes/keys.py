@@ -18,6 +18,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sovtui.errors import SovtuiError
+from sovtui.ui.messages import SovereigntyChanged
+from sovtui.ui.vault_gate import ensure_open, run_in_thread
 
 
 class KeysPane(Vertical, can_focus=True):
@@ -30,18 +32,26 @@ class KeysPane(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("n", "new", "New key", id="keys.new"),
+        Binding("n", "new", "New", id="keys.new"),
         Binding("i", "import_key", "Import", id="keys.import"),
         Binding("x", "export", "Export", id="keys.export"),
         Binding("d", "delete", "Delete", id="keys.delete"),
         Binding("c", "copy", "Copy npub", id="keys.copy", show=False),
+        Binding("s", "sign", "Sign", id="keys.sign"),
+        Binding("v", "verify", "Verify", id="keys.verify", show=False),
+        Binding("a", "credentials", "Agents", tooltip="Agent credentials: issue, verify, revoke", id="keys.credentials"),
+        Binding("p", "passphrase", "Passphrase", id="keys.passphrase", show=False),
         Binding("u", "unlock", "Unlock", id="keys.unlock"),
         Binding("l", "lock", "Lock", id="keys.lock", show=False),
     ]
 
     PALETTE = (
         ("Keys: new key", "Generate an owner or agent key pair", "new"),
-        ("Keys: import key", "An nsec, hex or ncryptsec", "import_key"),
+        ("Keys: import key", "An nsec, hex, ncryptsec or NIP-06 seed phrase", "import_key"),
+        ("Keys: sign a note", "A signed Nostr event from the selected key (not published)", "sign"),
+        ("Keys: verify a signed event", "Paste event JSON: who signed it, and is it intact", "verify"),
+        ("Keys: agent credentials", "Issue, list and revoke spending credentials for your agents", "credentials"),
+        ("Keys: change the passphrase", "Re-encrypt every secret under a new passphrase", "passphrase"),
         ("Keys: export key", "npub, nprofile, nsec or ncryptsec", "export"),
         ("Keys: unlock the vault", "Enter your passphrase", "unlock"),
         ("Keys: lock the vault", "Forget the passphrase now", "lock"),
@@ -50,6 +60,8 @@ class KeysPane(Vertical, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rows: list[Any] = []
+        #: (exists, protected) as last read by refresh_view: the footer asks often, the file is read once.
+        self._vault_state = (False, False)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="vault-state")
@@ -84,6 +96,20 @@ class KeysPane(Vertical, can_focus=True):
 
         return KeyStore(self.vault)
 
+    #: Actions that need a key selected, hidden from the footer until there is one.
+    _NEED_A_KEY = frozenset({"export", "delete", "sign", "copy"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show in the footer only what can be done now: at 80 columns every slot counts."""
+        exists, protected = self._vault_state
+        if action == "unlock":
+            return exists and not self.vault.is_unlocked
+        if action == "lock":
+            return protected and self.vault.is_unlocked
+        if action in self._NEED_A_KEY:
+            return bool(self.rows)
+        return True
+
     # --- view -------------------------------------------------------------------
 
     def refresh_view(self) -> None:
@@ -97,6 +123,7 @@ class KeysPane(Vertical, can_focus=True):
         except SovtuiError as exc:
             state.update(str(exc))
             return
+        self._vault_state = (exists, protected)
         state.set_class(exists and not protected, "-unprotected")
         if not exists:
             state.update("no vault yet")
@@ -114,6 +141,7 @@ class KeysPane(Vertical, can_focus=True):
         for info in rows:
             table.add_row(info.label, info.role, info.short_npub, info.created[:10], key=info.label)
         table.display = bool(rows)
+        self.refresh_bindings()
         if not table.display and table.has_focus:
             self.focus()
         elif table.display and self.has_focus:
@@ -162,42 +190,10 @@ class KeysPane(Vertical, can_focus=True):
 
     async def _ready(self) -> bool:
         """Make sure the vault exists and is open, asking what is needed."""
-        from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
-
-        if self.vault.exists and self.vault.is_unlocked:
-            return True
-        if self.vault.exists:
-            passphrase = await self.app.push_screen_wait(TextDialog("Vault passphrase", password=True)) if self.vault.is_protected else None
-            if self.vault.is_protected and passphrase is None:
-                return False
-            return await self._run(lambda: self.vault.unlock(passphrase))
-        first = await self.app.push_screen_wait(
-            TextDialog("Choose a vault passphrase", password=True, body="It encrypts every key and secret sovtui keeps. It is never written down.")
-        )
-        if first is None:
-            return False
-        if first == "":
-            unprotected = await self.app.push_screen_wait(
-                ConfirmDialog("Keep keys without a passphrase?", "They would be stored in plain text (still readable only by you).", confirm_label="Unprotected", danger=True)
-            )
-            if not unprotected:
-                return False
-            return await self._run(lambda: self.vault.create(None))
-        again = await self.app.push_screen_wait(TextDialog("The passphrase again", password=True))
-        if again != first:
-            self.notify("the two passphrases differ: nothing was created", severity="error")
-            return False
-        return await self._run(lambda: self.vault.create(first))
+        return await ensure_open(self.app, self.vault)
 
     async def _run(self, call: Any) -> bool:
-        import asyncio
-
-        try:
-            await asyncio.to_thread(call)
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
-            return False
-        return True
+        return await run_in_thread(self.app, call)
 
     # --- actions ------------------------------------------------------------------
 
@@ -215,6 +211,7 @@ class KeysPane(Vertical, can_focus=True):
             return
         if await self._run(lambda: self.store().generate(label.strip(), role)):
             self.notify(f"created {label.strip()}")
+            self.post_message(SovereigntyChanged())
         self.refresh_view()
 
     @work(exclusive=True, group="keys-action")
@@ -222,7 +219,7 @@ class KeysPane(Vertical, can_focus=True):
         from sovtui.identity.keys import parse_secret
         from sovtui.ui.screens.dialogs import ChoiceDialog, TextDialog
 
-        text = await self.app.push_screen_wait(TextDialog("Paste the nsec, hex or ncryptsec", password=True))
+        text = await self.app.push_screen_wait(TextDialog("Paste the nsec, hex, ncryptsec or seed phrase", password=True))
         if not text:
             return
         password = None
@@ -238,6 +235,7 @@ class KeysPane(Vertical, can_focus=True):
             return
         if await self._run(lambda: self.store().import_key(label.strip(), text, role, key_password=password)):
             self.notify(f"imported {label.strip()}")
+            self.post_message(SovereigntyChanged())
         self.refresh_view()
 
     @work(exclusive=True, group="keys-action")
@@ -275,12 +273,82 @@ class KeysPane(Vertical, can_focus=True):
         async def answered(yes: bool | None) -> None:
             if yes and await self._run(lambda: self.store().delete(info.label)):
                 self.notify(f"deleted {info.label}")
+                self.post_message(SovereigntyChanged())
             self.refresh_view()
 
         self.app.push_screen(
             ConfirmDialog(f"Delete {info.label} for good?", f"{info.npub}\nWithout a backup it cannot come back.", confirm_label="Delete", require=info.label, danger=True),
             answered,
         )
+
+    @work(exclusive=True, group="keys-action")
+    async def action_sign(self) -> None:
+        from sovtui.ui.screens.dialogs import TextDialog
+        from sovtui.ui.screens.text_view import TextViewScreen, event_json
+
+        info = self.selected()
+        if info is None:
+            self.notify("select a key to sign with", severity="warning")
+            return
+        text = await self.app.push_screen_wait(TextDialog(f"Text to sign as {info.label}", body="A Nostr note (kind 1) signed with this key. It is shown to you, not published."))
+        if not text:
+            return
+        signed: list[dict[str, Any]] = []
+        if await self._run(lambda: signed.append(self.store().sign(info.label, text))):
+            await self.app.push_screen_wait(TextViewScreen(f"Signed by {info.label}", event_json(signed[0]), summary=info.npub))
+
+    @work(exclusive=True, group="keys-action")
+    async def action_verify(self) -> None:
+        from sovtui.identity import nip19
+        from sovtui.identity.keys import verify_event
+        from sovtui.ui.screens.dialogs import PasteDialog
+
+        text = await self.app.push_screen_wait(PasteDialog("Paste a signed event (JSON)", body="sovtui checks its id and signature and tells you who signed it."))
+        if not text:
+            return
+        try:
+            signer = verify_event(text)
+        except SovtuiError as exc:
+            self.notify(f"not valid: {exc}", severity="error", timeout=6)
+            return
+        ours = next((k.label for k in self.rows if k.pubkey == signer), None)
+        self.notify(f"valid: signed by {nip19.hex_to_npub(signer)}" + (f" ({ours}, one of your keys)" if ours else ""), timeout=8)
+
+    def action_credentials(self) -> None:
+        from sovtui.ui.screens.credentials import CredentialsScreen
+
+        self.app.push_screen(CredentialsScreen(), lambda _: self.refresh_view())
+
+    @work(exclusive=True, group="keys-action")
+    async def action_passphrase(self) -> None:
+        from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
+
+        vault = self.vault
+        if not vault.exists:
+            self.notify("no vault yet: press n to make your first key", severity="warning")
+            return
+        old = None
+        if vault.is_protected:
+            old = await self.app.push_screen_wait(TextDialog("Current passphrase", password=True))
+            if old is None:
+                return
+        new = await self.app.push_screen_wait(
+            TextDialog("New passphrase", password=True, body="Every key and secret is re-encrypted at once; a crash midway leaves the old passphrase working.")
+        )
+        if new is None:
+            return
+        if new == "":
+            if not await self.app.push_screen_wait(
+                ConfirmDialog("Remove the passphrase?", "Secrets would be kept in plain text (still readable only by you).", confirm_label="Unprotected", danger=True)
+            ):
+                return
+        elif await self.app.push_screen_wait(TextDialog("The new passphrase again", password=True)) != new:
+            self.notify("the two passphrases differ: nothing was changed", severity="error")
+            return
+        if await self._run(lambda: vault.change_passphrase(old, new or None)):
+            self.notify("the vault is protected by the new passphrase" if new else "the vault is now UNPROTECTED", severity="information" if new else "warning")
+            self.post_message(SovereigntyChanged())
+        self.refresh_view()
 
     def action_copy(self) -> None:
         info = self.selected()

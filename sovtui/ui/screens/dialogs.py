@@ -181,3 +181,59 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PasteDialog(ModalScreen[str | None]):
+    """Ask for a block of text that may span lines (a signed event's JSON).
+
+    ``Input`` keeps only the first line of a paste, which would cut a
+    pretty-printed event in half; a ``TextArea`` keeps all of it. ``enter``
+    adds a line, so ``ctrl+s`` (or tab to OK) submits.
+    """
+
+    DEFAULT_CSS = _CSS.format(name="PasteDialog") + """
+    PasteDialog > Vertical { width: 90%; max-width: 100; }
+    PasteDialog TextArea { height: 10; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "submit", "OK", id="dialog.submit"),
+    ]
+
+    def __init__(self, title: str, *, body: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
+        with Vertical():
+            yield Static(self.title_text, classes="dialog--title", markup=False)
+            if self.body:
+                yield Static(self.body, classes="dialog--body", markup=False)
+            yield TextArea(id="paste", soft_wrap=True, show_line_numbers=False)
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("OK (ctrl+s)", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        from textual.widgets import TextArea
+
+        area = self.query_one("#paste", TextArea)
+        area.cursor_blink = getattr(self.app, "cursor_blink", True)
+        area.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.action_submit()
+        else:
+            self.dismiss(None)
+
+    def action_submit(self) -> None:
+        from textual.widgets import TextArea
+
+        self.dismiss(self.query_one("#paste", TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

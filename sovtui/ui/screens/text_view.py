@@ -1,0 +1,64 @@
+"""Show a block of text someone may want to copy: a signed event, a credential.
+
+Read-only, scrollable, copied with OSC 52 on ``c`` so it reaches the user's own
+clipboard over SSH.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+
+def event_json(event: dict[str, Any]) -> str:
+    """A Nostr event as JSON a person can read: one field per line, each value compact."""
+    fields = (f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in event.items())
+    return "{\n" + ",\n".join(fields) + "\n}"
+
+
+class TextViewScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    TextViewScreen { align: center middle; }
+    TextViewScreen > Vertical {
+        width: 90%; max-width: 100; height: auto; max-height: 95%;
+        background: $surface; border: thick $primary 60%; padding: 0 1;
+    }
+    TextViewScreen .title { text-style: bold; }
+    TextViewScreen .summary { padding-bottom: 1; }
+    TextViewScreen TextArea { height: auto; max-height: 14; }
+    TextViewScreen .hint { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="text_view.close"),
+        Binding("c", "copy", "Copy", id="text_view.copy"),
+    ]
+
+    def __init__(self, title: str, text: str, *, summary: str = "") -> None:
+        super().__init__()
+        self.title_text, self.text, self.summary = title, text, summary
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title", markup=False)
+            if self.summary:
+                yield Static(self.summary, classes="summary", markup=False)
+            yield TextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="text-view")
+            yield Static("c copies it (OSC 52) · esc closes", classes="hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.cursor_blink = getattr(self.app, "cursor_blink", True)
+        area.focus()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("copied (OSC 52)", timeout=2)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
