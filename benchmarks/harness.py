@@ -43,6 +43,8 @@ def repeat(name: str, unit: str, runs: int, measure: Callable[[], float], **kwar
 
 def fmt(value: float, unit: str) -> str:
     if unit == "s":
+        if value < 0.001:
+            return f"{value * 1_000_000:.0f} µs"
         return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
     if unit == "MB":
         return f"{value:.1f} MB"

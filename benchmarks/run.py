@@ -287,11 +287,73 @@ def tree_rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 1024 / 1024
 
 
+# --- crypto ---------------------------------------------------------------------
+
+
+def bench_crypto(runs: int) -> list[Result]:
+    """NIP-44 v2 throughput, and what a user waits for when unlocking the vault.
+
+    In process: these are CPU-bound library calls, so process start-up would
+    only blur them. A wallet request is one encrypt and one decrypt; the
+    vault's unlock is one scrypt (log_n 16) per key plus one for the sealed
+    secrets.
+    """
+    from sovtui.identity.vault import Vault
+    from sovtui.nostr import nip44
+
+    sender, receiver = "1" * 64, "2" * 64
+    from sovtui.identity.keys import public_key_of
+
+    key = nip44.get_conversation_key(sender, public_key_of(receiver))
+    message = '{"method":"pay_invoice","params":{"invoice":"' + "lnbc" + "x" * 300 + '"}}'
+    payload = nip44.encrypt(message, key)
+
+    def per_second(call) -> float:  # type: ignore[no-untyped-def]
+        count, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < 0.5:
+            for _ in range(50):
+                call()
+            count += 50
+        return count / elapsed
+
+    def vault_times() -> tuple[float, float, float]:
+        """Seconds to unlock a vault, to take a key out of it (its ncryptsec), and to take it again."""
+        with tempfile.TemporaryDirectory() as tmp:
+            vault = Vault(Path(tmp) / "vault.json")
+            vault.create("a long passphrase")
+            secret = "3" * 64
+            vault.put_key("me", secret, role="owner", pubkey=public_key_of(secret))
+            vault.put_secret("nwc:home", "nostr+walletconnect://" + "a" * 64)
+            fresh = Vault(vault.path)
+            start = time.perf_counter()
+            fresh.unlock("a long passphrase")
+            unlocked = time.perf_counter()
+            fresh.secret_key("me")
+            first = time.perf_counter()
+            fresh.secret_key("me")
+            return unlocked - start, first - unlocked, time.perf_counter() - first
+
+    vault_runs = [vault_times() for _ in range(runs)]
+    unlock = Result("vault unlock (scrypt, log_n 16)", "s", [u for u, _, _ in vault_runs])
+    first_key = Result("a key's first use after unlock (NIP-49 ncryptsec)", "s", [k for _, k, _ in vault_runs])
+    again = Result("the same key again", "s", [a for _, _, a in vault_runs])
+
+    return [
+        repeat("NIP-44 encrypt (a 350-byte NWC request)", "ops/s", runs, lambda: per_second(lambda: nip44.encrypt(message, key)), better="higher"),
+        repeat("NIP-44 decrypt (the same)", "ops/s", runs, lambda: per_second(lambda: nip44.decrypt(payload, key)), better="higher"),
+        repeat("NIP-44 conversation key (ECDH + HKDF)", "ops/s", runs, lambda: per_second(lambda: nip44.get_conversation_key(sender, public_key_of(receiver))), better="higher"),
+        unlock,
+        first_key,
+        again,
+    ]
+
+
 BENCHES = {
     "startup": bench_startup,
     "import": bench_import,
     "stream": bench_stream,
     "history": bench_history,
+    "crypto": bench_crypto,
     "peers": bench_peers,
 }
 

@@ -67,6 +67,10 @@ class Vault:
         self._passphrase: str | None = None
         self._key: bytes | None = None
         self._unlocked = False
+        #: ncryptsec -> secret hex, for keys already used since the unlock. Each
+        #: ncryptsec costs a scrypt (about 0.2 s) to open; the passphrase that
+        #: opens them is held until lock() anyway, and both are dropped together.
+        self._opened: dict[str, str] = {}
 
     # --- state ----------------------------------------------------------------
 
@@ -133,6 +137,7 @@ class Vault:
     def _open(self, data: dict[str, Any], passphrase: str | None, key: bytes | None = None) -> None:
         self._data = data
         self._passphrase = passphrase
+        self._opened = {}
         if key is None and passphrase is not None:
             kdf = data["kdf"]
             key = nip49.derive_key(passphrase, _unb64(kdf["salt"]), int(kdf["log_n"]))
@@ -143,6 +148,7 @@ class Vault:
         self._data = None
         self._passphrase = None
         self._key = None
+        self._opened = {}
         self._unlocked = False
 
     def _require(self) -> dict[str, Any]:
@@ -228,7 +234,10 @@ class Vault:
         if "hex" in entry:
             return str(entry["hex"])
         assert self._passphrase is not None
-        return nip49.decrypt(entry["ncryptsec"], self._passphrase)
+        sealed = str(entry["ncryptsec"])
+        if sealed not in self._opened:
+            self._opened[sealed] = nip49.decrypt(sealed, self._passphrase)
+        return self._opened[sealed]
 
     def delete_key(self, label: str) -> None:
         if self._require()["keys"].pop(label, None) is None:

@@ -58,9 +58,29 @@ def test_wrong_passphrase_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_lock_forgets_everything(tmp_path: Path) -> None:
     vault = make(tmp_path)
+    assert vault.secret_key("me") == SECRET_HEX  # opened once, then kept while unlocked
     vault.lock()
+    assert vault._opened == {} and vault._passphrase is None and vault._key is None
     with pytest.raises(VaultLocked):
         vault.secret_key("me")
+
+
+def test_a_key_is_opened_once_per_unlock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each ncryptsec costs a scrypt: signing twice must not pay it twice."""
+    from sovtui.identity import nip49
+
+    make(tmp_path)
+    vault = Vault(tmp_path / "vault.json", log_n=LOG_N)
+    vault.unlock("correct horse")
+    calls: list[str] = []
+    real = nip49.decrypt
+    monkeypatch.setattr(nip49, "decrypt", lambda text, password: calls.append(text) or real(text, password))
+    assert vault.secret_key("me") == vault.secret_key("me") == SECRET_HEX
+    assert len(calls) == 1
+    vault.lock()
+    vault.unlock("correct horse")
+    vault.secret_key("me")
+    assert len(calls) == 2
 
 
 def test_unprotected_mode_is_explicit_and_still_private(tmp_path: Path) -> None:
