@@ -30,13 +30,15 @@ async def press_button(app, pilot, selector: str) -> None:  # type: ignore[no-un
     await pilot.press("enter")
 
 
-async def test_a_full_run_from_level_2_to_level_4(make_app, ctx, ollama, wallet_sim) -> None:
+async def test_a_full_run_from_level_0_to_level_4(make_app, ctx, ollama, wallet_sim) -> None:
+    """An empty machine (a model server with no model, no keys, no wallet) to level 4 without leaving the app."""
+    ollama.models.clear()
     app = make_app(setup=True, show_level=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_screen(app, pilot, WizardScreen)
         wizard = app.screen
         await wait_until(pilot, lambda: wizard.level_at_start is not None, what="the first assessment")
-        assert wizard.level_at_start == 2
+        assert wizard.level_at_start == 0
         wizard.query_one(OptionList).highlighted = 2  # level 4
         await pilot.press("ctrl+g")
         await wait_until(pilot, lambda: step_id(app) == "inference", what="the inference step")
@@ -81,7 +83,7 @@ async def test_a_full_run_from_level_2_to_level_4(make_app, ctx, ollama, wallet_
         for expected in ("pulled smollm2:135m", "the default model is smollm2:135m", "created your owner key me",
                          "connected the wallet main with a budget of 10,000 sats a day", "created the agent key agent"):
             assert expected in changes
-        assert "from level 2 to level 4" in str(done.query_one("#done-next").render())
+        assert "from level 0 to level 4" in str(done.query_one("#done-next").render())
         await pilot.press("ctrl+g")
         await wait_until(pilot, lambda: not isinstance(app.screen, WizardScreen), what="the wizard to close")
         await wait_until(pilot, lambda: "level 4" in str(app.query_one("#topbar-level").render()), what="the top bar level")
