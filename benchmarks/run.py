@@ -55,7 +55,11 @@ def bench_startup(runs: int) -> list[Result]:
     first, ready = Result("start-up: first paint", "s"), Result("start-up: chat input ready", "s")
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
-            session = PtySession(sovtui_argv(), scratch_env(Path(tmp)), cwd=tmp)
+            env = scratch_env(Path(tmp))
+            # A returning user's start: with no config.toml at all, the setup wizard opens instead of the chat.
+            (Path(tmp) / "config" / "sovtui").mkdir(parents=True)
+            (Path(tmp) / "config" / "sovtui" / "config.toml").write_text("")
+            session = PtySession(sovtui_argv(), env, cwd=tmp)
             try:
                 first.runs.append(session.wait_for(painted))
                 ready.runs.append(session.wait_for(lambda s: READY in s))

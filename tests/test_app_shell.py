@@ -59,6 +59,47 @@ async def test_command_palette_reaches_every_pane(make_app) -> None:
             assert app.active_pane == pane
 
 
+def test_only_the_chat_pane_is_imported_before_the_app_starts() -> None:
+    """The other panes' modules load after the first paint (docs/performance.md)."""
+    import subprocess
+    import sys
+
+    code = "import sys, sovtui.ui.app; print(sorted(m for m in sys.modules if m.startswith('sovtui.ui.panes.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "sovtui.ui.panes.wallet" not in loaded and "sovtui.ui.panes.keys" not in loaded and "sovtui.ui.panes.models" not in loaded
+
+
+async def test_the_other_panes_are_built_once_the_app_is_idle(make_app) -> None:
+    from sovtui.ui.panes.factory import PaneSlot
+    from tests.pilot_helpers import wait_until
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: not app.query(PaneSlot), what="every pane built")
+        assert [len(app.query(f"#{pane}-pane")) for pane in ("chat", "models", "keys", "wallet")] == [1, 1, 1, 1]
+        assert app.active_pane == "chat" and app.focused is not None and app.focused.id == "prompt"
+
+
+async def test_a_palette_action_reaches_a_pane_not_yet_built(make_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even before the idle build, the palette builds the pane and runs its action."""
+    from sovtui.ui.panes.factory import PaneSlot
+    from sovtui.ui.screens.credentials import CredentialsScreen
+    from tests.pilot_helpers import wait_for_screen
+
+    async def not_yet(self) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+    monkeypatch.setattr("sovtui.ui.app.SovtuiApp._build_remaining_panes", not_yet)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert len(app.query(PaneSlot)) == 3
+        await pilot.press("ctrl+p", *"agent credentials")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for_screen(app, pilot, CredentialsScreen)
+        assert app.active_pane == "keys" and len(app.query(PaneSlot)) == 2
+
+
 async def test_ctrl_q_quits_with_exit_code_0(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -6,6 +6,7 @@ workers; it owns no logic the CLI lacks.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from functools import partial
@@ -13,18 +14,22 @@ from functools import partial
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from sovtui.config import DEFAULT_THEME
 from sovtui.context import Context
 from sovtui.errors import ConfigError, SovtuiError
 from sovtui.resources import themes_dir
-from sovtui.ui.panes import PANES
 from sovtui.ui.messages import SovereigntyChanged
-from sovtui.ui.panes.factory import make_pane
+from sovtui.ui.panes import PANES
+from sovtui.ui.panes.factory import PaneSlot, make_pane, pane_class
 from sovtui.ui.screens.config_error import ConfigErrorScreen
 from sovtui.ui.themes import shipped_themes
 from sovtui.ui.widgets.topbar import TopBar
+
+#: The pane on screen when sovtui opens; the others are built after the first paint.
+INITIAL_PANE = "chat"
 
 
 class SovtuiApp(App[int]):
@@ -59,6 +64,7 @@ class SovtuiApp(App[int]):
         #: The host chosen in this session (None: OLLAMA_HOST or the config's default).
         self.host_name: str | None = None
         self.last_activity = time.monotonic()
+        self._pane_lock: asyncio.Lock | None = None
 
     # --- layout ---------------------------------------------------------------
 
@@ -71,11 +77,34 @@ class SovtuiApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield TopBar()
-        with TabbedContent(id="panes", initial="chat"):
+        with TabbedContent(id="panes", initial=INITIAL_PANE):
             for pane in PANES:
                 with TabPane(pane.title, id=pane.id):
-                    yield make_pane(pane.id, pane.title)
+                    yield make_pane(pane.id, pane.title) if pane.id == INITIAL_PANE else PaneSlot(pane.id)
         yield Footer()
+
+    async def pane(self, pane_id: str) -> Widget:
+        """The pane's widget, built and mounted now if it was still a slot."""
+        if self._pane_lock is None:
+            self._pane_lock = asyncio.Lock()
+        async with self._pane_lock:  # the idle fill and a key press must not build a pane twice
+            tab = self.query_one(f"#{pane_id}", TabPane)
+            slot = tab.children[0] if tab.children else None
+            if not isinstance(slot, PaneSlot):
+                return slot  # type: ignore[return-value]
+            if not tab.is_mounted:  # the app is closing
+                return slot
+            widget = make_pane(pane_id)
+            await tab.mount(widget, before=slot)
+            await slot.remove()
+            return widget
+
+    async def _build_remaining_panes(self) -> None:
+        """Build the panes not on screen once the first frame is out, one at a time."""
+        for spec in PANES:
+            if not self.is_running or self._exit:
+                return
+            await self.pane(spec.id)
 
     def on_mount(self) -> None:
         for theme in shipped_themes():
@@ -89,6 +118,7 @@ class SovtuiApp(App[int]):
         self._apply_config()
         self.theme_changed_signal.subscribe(self, self._save_theme)
         del config
+        self.call_after_refresh(self.run_worker, self._build_remaining_panes, group="panes")
 
     def _config_fixed(self, _: object = None) -> None:
         self._apply_config()
@@ -127,21 +157,31 @@ class SovtuiApp(App[int]):
         self.push_screen(WizardScreen(), finished)
 
     def refresh_level(self) -> None:
-        """Assess the level again (after anything that may change it) and show it in the top bar."""
+        """Assess the level again (after anything that may change it) and show it in the top bar.
+
+        The assessment imports the model client and asks every configured host
+        for its models: it waits for the next paint and runs in a thread with
+        its own event loop, so neither the first screen nor typing waits on it.
+        """
         if self.show_level:
-            self.run_worker(self._assess_level(), group="level", exclusive=True)
+            self.call_after_refresh(self.run_worker, self._assess_level, thread=True, group="level", exclusive=True)
 
     def on_sovereignty_changed(self, message: SovereigntyChanged) -> None:
         self.refresh_level()
 
-    async def _assess_level(self) -> None:
+    def _assess_level(self) -> None:
+        import asyncio
+
         from sovtui.sovereignty import assess, gather_state
 
         try:
-            assessment = assess(await gather_state(self.ctx, timeout=3.0))
+            assessment = assess(asyncio.run(gather_state(self.ctx, timeout=3.0)))
         except SovtuiError:
             return
-        self.query_one(TopBar).set_level(assessment.level, assessment.level_name)
+        try:
+            self.call_from_thread(self.query_one(TopBar).set_level, assessment.level, assessment.level_name)
+        except RuntimeError:  # the app closed while the hosts were asked
+            pass
 
     async def _autostart(self) -> None:
         """Start Ollama here if the config asks for it and nothing answers."""
@@ -217,17 +257,23 @@ class SovtuiApp(App[int]):
     def active_pane(self) -> str:
         return self.query_one("#panes", TabbedContent).active
 
-    def action_show_pane(self, pane_id: str) -> None:
+    async def action_show_pane(self, pane_id: str) -> None:
         if not isinstance(self.screen, Screen) or self.screen is not self.screen_stack[0]:
             return
+        await self.pane(pane_id)
         tabs = self.query_one("#panes", TabbedContent)
         tabs.active = pane_id
         self._focus_pane(pane_id)
 
-    def action_next_pane(self) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab chosen with the mouse or the arrows on the tab bar: build its pane if needed."""
+        if event.pane.id and event.pane.children and isinstance(event.pane.children[0], PaneSlot):
+            await self.pane(event.pane.id)
+
+    async def action_next_pane(self) -> None:
         ids = [pane.id for pane in PANES]
         current = ids.index(self.active_pane) if self.active_pane in ids else -1
-        self.action_show_pane(ids[(current + 1) % len(ids)])
+        await self.action_show_pane(ids[(current + 1) % len(ids)])
 
     def _focus_pane(self, pane_id: str) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
@@ -250,14 +296,17 @@ class SovtuiApp(App[int]):
                 partial(self.action_show_pane, pane.id),
             )
         for pane in PANES:
-            widget = self.query_one(f"#{pane.id}", TabPane).children[0]
-            for title, help_text, action in getattr(widget, "PALETTE", ()):
-                yield SystemCommand(title, help_text, partial(self._pane_action, pane.id, widget, action))
+            for title, help_text, action in getattr(pane_class(pane.id), "PALETTE", ()):
+                yield SystemCommand(title, help_text, partial(self._pane_action, pane.id, action))
         yield from super().get_system_commands(screen)
 
-    def _pane_action(self, pane_id: str, widget, action: str) -> None:  # type: ignore[no-untyped-def]
-        self.action_show_pane(pane_id)
-        self.call_later(widget.run_action, action)
+    def _pane_action(self, pane_id: str, action: str) -> None:
+        async def run() -> None:
+            await self.action_show_pane(pane_id)
+            widget = await self.pane(pane_id)
+            await widget.run_action(action)
+
+        self.call_later(run)
 
 
 def run(ctx: Context, *, setup: bool | None = None) -> int:

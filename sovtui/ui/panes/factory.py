@@ -1,25 +1,46 @@
-"""Build the widget for each pane, importing its module only when it is shown."""
+"""Build the widget for each pane, importing its module only when it is needed.
+
+Only the pane on screen is built before the first paint; the others stand as a
+``PaneSlot`` until they are first shown, or until the app is idle just after
+the first paint (``SovtuiApp`` fills them in then), so starting sovtui costs
+one pane's imports and layout, not four.
+"""
 
 from __future__ import annotations
 
 from textual.widget import Widget
 
 
-def make_pane(pane_id: str, title: str) -> Widget:
+class PaneSlot(Widget):
+    """An empty stand-in for a pane that has not been built yet."""
+
+    DEFAULT_CSS = "PaneSlot { display: none; }"
+
+    def __init__(self, pane_id: str) -> None:
+        super().__init__()
+        self.pane_id = pane_id
+
+
+def pane_class(pane_id: str) -> type[Widget]:
     if pane_id == "chat":
         from sovtui.ui.panes.chat import ChatPane
 
-        return ChatPane(id="chat-pane", classes="host-aware")
+        return ChatPane
     if pane_id == "models":
         from sovtui.ui.panes.models import ModelsPane
 
-        return ModelsPane(id="models-pane", classes="host-aware")
+        return ModelsPane
     if pane_id == "keys":
         from sovtui.ui.panes.keys import KeysPane
 
-        return KeysPane(id="keys-pane")
+        return KeysPane
     if pane_id == "wallet":
         from sovtui.ui.panes.wallet import WalletPane
 
-        return WalletPane(id="wallet-pane")
-    raise ValueError(f"no pane called {pane_id!r} ({title})")
+        return WalletPane
+    raise ValueError(f"no pane called {pane_id!r}")
+
+
+def make_pane(pane_id: str, title: str = "") -> Widget:
+    host_aware = pane_id in ("chat", "models")
+    return pane_class(pane_id)(id=f"{pane_id}-pane", classes="host-aware" if host_aware else None)
