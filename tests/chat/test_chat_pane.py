@@ -217,3 +217,35 @@ async def test_long_history_mounts_lazily(make_app, ollama: OllamaEmulator, xdg:
         await pilot.press("end")
         await settle(app, pilot)
         assert app.query(MessageWidget).last().content == "message 1999"
+
+
+async def test_a_long_conversation_opens_with_a_screenful_then_fills_its_window(make_app, ollama: OllamaEmulator, xdg: Paths) -> None:
+    """Few messages before the first frame, the rest of the batch just after; none restyled by the later ones."""
+    from sovtui.ui.widgets.message_log import BATCH, FIRST
+
+    conversation = Conversation(title="long")
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for n in range(200):
+        text = f"message {n}" if n % 2 == 0 else f"reply {n} with **markdown**:\n\n- one\n- two"
+        conversation.messages.append(Message("user" if n % 2 == 0 else "assistant", text, time=start + timedelta(seconds=n)))
+    ConversationStore(xdg).save(conversation)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(ChatPane)
+        log = app.query_one(MessageLog)
+        seen: list[int] = []
+        real = log._complete_window
+
+        async def spy(*, earlier: bool) -> None:
+            seen.append(len(app.query(MessageWidget)))
+            await real(earlier=earlier)
+
+        log._complete_window = spy  # type: ignore[method-assign]
+        pane.open_conversation(conversation.id)
+        await settle(app, pilot)
+        assert seen == [FIRST]
+        assert len(app.query(MessageWidget)) == BATCH
+        assert app.query(MessageWidget).last().content.startswith("reply 199")
+        # A rule on an order pseudo-class (":last-child") whose last part matches a
+        # message would make Textual restyle every message on each mount.
+        assert not any(w._has_order_style for w in app.query(MessageWidget))

@@ -56,7 +56,11 @@ class MessageWidget(Vertical, can_focus=True):
         margin: 0;
         padding: 0;
     }
-    MessageWidget Markdown > *:last-child {
+    /* MarkdownBlock, not "*": a rule on ":last-child" marks every widget its
+       last part matches as order-dependent, and Textual restyles such a widget
+       and all it holds whenever a sibling is mounted. With "*" that was every
+       message in the log, each time an earlier batch was mounted. */
+    MessageWidget Markdown > MarkdownBlock:last-child {
         margin-bottom: 0;
     }
     MessageWidget Collapsible {

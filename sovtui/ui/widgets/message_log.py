@@ -27,6 +27,11 @@ from textual.widgets import Static
 from sovtui.ui.widgets.message import MessageWidget
 
 BATCH = 16
+#: Messages mounted before the first paint when a conversation opens or jumps
+#: to an end: enough to fill an 80x24 screen. The rest of the batch is mounted
+#: just after, off the critical path (each Markdown reply is a tree of widgets
+#: whose styles cost milliseconds apiece).
+FIRST = 4
 MAX_MOUNTED = 120
 
 _CODE_BLOCK = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
@@ -89,9 +94,36 @@ class MessageLog(VerticalScroll, can_focus=True):
         self._make = make
         self.total = total
         self.selected = None
-        await self._mount_window(max(0, total - BATCH), total)
+        await self._mount_window(max(0, total - FIRST), total)
         self.anchor()
         self.scroll_end(animate=False, immediate=True)
+        self.call_after_refresh(self._complete_window, earlier=True)
+
+    async def _complete_window(self, *, earlier: bool) -> None:
+        """Grow a window mounted with FIRST messages to a whole BATCH, away from the view.
+
+        Above the view (the log is anchored to its end) or below it (after
+        ``home``), so what the user is reading does not move.
+        """
+        if self._make is None or self._loading:
+            return
+        self._loading = True
+        try:
+            if earlier:
+                start = max(0, self.last_mounted - BATCH)
+                if start < self.first_mounted:
+                    widgets = [self._make(i) for i in range(start, self.first_mounted)]
+                    await self.mount(*widgets, after=self.query_one("#earlier"))
+                    self.first_mounted = start
+            else:
+                end = min(self.total, self.first_mounted + BATCH)
+                if end > self.last_mounted:
+                    widgets = [self._make(i) for i in range(self.last_mounted, end)]
+                    await self.mount(*widgets, before=self.query_one("#later"))
+                    self.last_mounted = end
+            self._update_edges()
+        finally:
+            self._loading = False
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("", id="earlier", classes="edge")
@@ -282,13 +314,21 @@ class MessageLog(VerticalScroll, can_focus=True):
         self.release_anchor()
         self.selected = None
         if self.first_mounted > 0 and self._make is not None:
-            await self._mount_window(0, min(self.total, BATCH))
+            await self._mount_window(0, min(self.total, FIRST))
+            self.call_after_refresh(self._home_then_complete)
+            return
         self.call_after_refresh(self.scroll_home, animate=False, immediate=True)
+
+    def _home_then_complete(self) -> None:
+        """Show the first messages, and only after that frame mount the rest of the batch."""
+        self.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(self._complete_window, earlier=False)
 
     async def action_bottom(self) -> None:
         self.selected = None
         if self.last_mounted < self.total and self._make is not None:
-            await self._mount_window(max(0, self.total - BATCH), self.total)
+            await self._mount_window(max(0, self.total - FIRST), self.total)
+            self.call_after_refresh(self._complete_window, earlier=True)
         for widget in self.query(MessageWidget):
             widget.remove_class("-selected")
         self.anchor()
