@@ -278,9 +278,82 @@ def bench_peers(runs: int) -> list[Result]:
                         session.close()
             if paint.runs:
                 results += [paint, memory]
+        for name, argv, extra in subjects:
+            if name in PEER_STREAMERS:
+                results += stream_peer(name, argv, extra, PEER_STREAMERS[name], emu, runs)
     finally:
         emu.stop()
     return results
+
+
+def _oterm_setup(base: Path, url: str, argv: list[str]) -> None:
+    """A chat with the bench model already in oterm's own store, and no splash: it opens on that chat."""
+    import subprocess
+
+    data = base / "data" / "oterm"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "config.json").write_text('{"splash-screen": false}')
+    code = (
+        "import asyncio\n"
+        "from oterm.store.store import Store\n"
+        "from oterm.types import ChatModel\n"
+        "async def main():\n"
+        "    store = await Store.get_store()\n"
+        "    await store.save_chat(ChatModel(name='bench', model='bench:latest', provider='ollama'))\n"
+        "asyncio.run(main())\n"
+    )
+    python = str(Path(argv[0]).parent / "python")
+    subprocess.run([python, "-c", code], env=scratch_env(base, {"OLLAMA_HOST": url}), check=True, capture_output=True)
+
+
+def _elia_setup(base: Path, url: str, argv: list[str]) -> None:
+    """elia reaches Ollama through litellm; its model list lives in its own config.toml."""
+    folder = base / "config" / "elia"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(f'default_model = "bench"\n[[models]]\nname = "ollama_chat/bench"\nid = "bench"\napi_base = "{url}"\n')
+
+
+#: Peers whose chat can be driven by keys in a plain 80x24 pty: (set-up, keys
+#: that send the prompt). oterm 0.26 is set up (``_oterm_setup``) and takes
+#: the prompt, but it chats through Ollama's OpenAI-compatible /v1 endpoint,
+#: which the emulator (written from Ollama's native API docs) does not serve;
+#: parllama's chat sits behind several tabs. Both get start-up and memory only.
+PEER_STREAMERS = {
+    "elia": (_elia_setup, ["go", "\n"]),  # ctrl+j (a line feed) sends in elia
+}
+
+
+def stream_peer(name: str, argv: list[str], extra: dict[str, str], how, emu, runs: int) -> list[Result]:  # type: ignore[no-untyped-def]
+    """The same 5,000-chunk reply as sovtui's streaming figures, through a peer."""
+    setup, keys = how
+    rate = Result("TUI: chunks absorbed per second", "chunks/s", subject=name, better="higher")
+    lag = Result("TUI: last chunk sent -> final text on screen", "s", subject=name)
+    per_chunk = Result("TUI: bytes to the terminal per chunk", "B", subject=name)
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp)
+            env = scratch_env(base, {"OLLAMA_HOST": emu.url, **extra})
+            setup(base, emu.url, argv)
+            session = PtySession(argv, env, cwd=tmp)
+            try:
+                session.wait_for(painted, 60)
+                session.feed_screen = False  # as for sovtui: no virtual terminal competing for the CPU
+                time.sleep(1.0)
+                for key in keys:
+                    session.send(key)
+                    time.sleep(0.5)
+                start_bytes = session.bytes_read
+                session.watch(END.encode())
+                seen, seen_bytes = session.wait_mark(END.encode(), 300)
+                stream = emu.last_stream
+                rate.runs.append(stream["chunks"] / (seen - stream["first"]))
+                lag.runs.append(max(seen - stream["last"], 0.0))
+                per_chunk.runs.append((seen_bytes - start_bytes) / stream["chunks"])
+            except TimeoutError as exc:
+                print(f"bench: {name} did not stream: {str(exc)[:300]}", file=sys.stderr)
+            finally:
+                session.close()
+    return [r for r in (rate, lag, per_chunk) if r.runs]
 
 
 def tree_rss_mb(pid: int) -> float:
