@@ -314,12 +314,13 @@ def _elia_setup(base: Path, url: str, argv: list[str]) -> None:
 
 
 #: Peers whose chat can be driven by keys in a plain 80x24 pty: (set-up, keys
-#: that send the prompt). oterm 0.26 is set up (``_oterm_setup``) and takes
-#: the prompt, but it chats through Ollama's OpenAI-compatible /v1 endpoint,
-#: which the emulator (written from Ollama's native API docs) does not serve;
-#: parllama's chat sits behind several tabs. Both get start-up and memory only.
+#: that send the prompt). oterm chats through Ollama's OpenAI-compatible
+#: /v1/chat/completions, which the emulator serves for this reason.
+#: parllama's chat sits behind several tabs no fixed key script reaches yet:
+#: it gets start-up and memory only.
 PEER_STREAMERS = {
     "elia": (_elia_setup, ["go", "\n"]),  # ctrl+j (a line feed) sends in elia
+    "oterm": (_oterm_setup, ["go", "\r"]),
 }
 
 
@@ -332,7 +333,7 @@ def stream_peer(name: str, argv: list[str], extra: dict[str, str], how, emu, run
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             base = Path(tmp)
-            env = scratch_env(base, {"OLLAMA_HOST": emu.url, **extra})
+            env = scratch_env(base, {"OLLAMA_HOST": emu.url, "OLLAMA_URL": emu.url, **extra})
             setup(base, emu.url, argv)
             session = PtySession(argv, env, cwd=tmp)
             try:

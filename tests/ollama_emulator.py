@@ -281,6 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/api/pull": self._pull,
             "/api/chat": self._chat,
             "/api/generate": self._generate,
+            "/v1/chat/completions": self._openai_chat,
         }
         handler = routes.get(self.path)
         if handler is None:
@@ -505,6 +506,57 @@ class _Handler(BaseHTTPRequestHandler):
             self._end_stream()
             self.emu.last_stream["last"] = time.perf_counter()
             self.emu.last_stream["chunks"] = sent
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _openai_chat(self, body: dict[str, Any]) -> None:
+        """Ollama's OpenAI-compatible chat (docs/openai.md): chat.completion, or SSE chunks and [DONE].
+
+        Only what peers such as oterm use: model, messages, stream. Errors
+        take OpenAI's shape, {"error": {"message", "type", ...}}.
+        """
+        name = body.get("model") or ""
+        model = self.emu.find(name) if name else None
+        if model is None:
+            message = f'model "{name}" not found, try pulling it first' if name else "model is required"
+            self._send_json(404 if name else 400, {"error": {"message": message, "type": "api_error", "param": None, "code": None}})
+            return
+        messages = body.get("messages") or []
+        last = next((str(m.get("content", "")) for m in reversed(messages) if m.get("role") == "user"), "")
+        reply = self.emu.replies.get(model.name) or Reply(f"You said: {last}")
+        parts = list(reply.parts) if reply.parts is not None else _chunks(reply.text, reply.chunk_size)
+        created, ident = int(time.time()), f"chatcmpl-{len(self.emu.requests)}"
+        base = {"id": ident, "created": created, "model": model.name, "system_fingerprint": "fp_ollama"}
+        if not body.get("stream"):
+            usage = {"prompt_tokens": 10, "completion_tokens": len(parts), "total_tokens": 10 + len(parts)}
+            choice = {"index": 0, "message": {"role": "assistant", "content": reply.text or "".join(parts)}, "finish_reason": "stop"}
+            self._send_json(200, {**base, "object": "chat.completion", "choices": [choice], "usage": usage})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def event(data: str) -> None:
+            payload = f"data: {data}\n\n".encode()
+            self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+            self.wfile.flush()
+
+        def chunk(delta: dict[str, Any], finish: str | None) -> str:
+            return json.dumps({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+        try:
+            for sent, part in enumerate(parts):
+                if reply.delay:
+                    time.sleep(reply.delay)
+                event(chunk({"role": "assistant", "content": part}, None))
+                if not sent:
+                    self.emu.last_stream = {"first": time.perf_counter()}
+            event(chunk({"role": "assistant", "content": ""}, "stop"))
+            event("[DONE]")
+            self._end_stream()
+            self.emu.last_stream["last"] = time.perf_counter()
+            self.emu.last_stream["chunks"] = len(parts)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
