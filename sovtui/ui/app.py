@@ -302,11 +302,14 @@ class SovtuiApp(App[int]):
 
     def _pane_action(self, pane_id: str, action: str) -> None:
         async def run() -> None:
-            await self.action_show_pane(pane_id)
             widget = await self.pane(pane_id)
+            await self.action_show_pane(pane_id)
             await widget.run_action(action)
 
-        self.call_later(run)
+        # Queued on the base screen, behind the ScreenResume the closing palette
+        # posted there: resuming restores the old focus, which would pull the
+        # tab back to the pane that focus is in.
+        self.screen_stack[0].call_later(run)
 
 
 def run(ctx: Context, *, setup: bool | None = None) -> int:
