@@ -136,10 +136,7 @@ def bench_stream(runs: int) -> list[Result]:
                     session.watch(END.encode())
                     session.send("go\r")
                     seen, seen_bytes = session.wait_mark(END.encode(), 120)
-                    stream = emu.last_stream
-                    rate.runs.append(stream["chunks"] / (seen - stream["first"]))
-                    lag.runs.append(max(seen - stream["last"], 0.0))
-                    per_chunk.runs.append((seen_bytes - start_bytes) / stream["chunks"])
+                    record_stream(emu.last_stream, seen, rate, lag, per_chunk, seen_bytes - start_bytes)
                     time.sleep(0.5)
                     memory.runs.append(rss_mb(session.process.pid)[1])
                 finally:
@@ -156,12 +153,18 @@ def bench_stream(runs: int) -> list[Result]:
                     out += block
                 seen = time.perf_counter()
                 process.wait()
-                stream = emu.last_stream
-                cli_rate.runs.append(stream["chunks"] / (seen - stream["first"]))
-                cli_lag.runs.append(max(seen - stream["last"], 0.0))
+                record_stream(emu.last_stream, seen, cli_rate, cli_lag)
     finally:
         emu.stop()
     return [rate, lag, per_chunk, memory, cli_rate, cli_lag]
+
+
+def record_stream(stream: dict[str, float], seen: float, rate: Result, lag: Result, per_chunk: Result | None = None, written: int = 0) -> None:
+    """One streaming run: chunks per second from the first chunk sent, lag from the last, bytes per chunk."""
+    rate.runs.append(stream["chunks"] / (seen - stream["first"]))
+    lag.runs.append(max(seen - stream["last"], 0.0))
+    if per_chunk is not None:
+        per_chunk.runs.append(written / stream["chunks"])
 
 
 def make_long_conversation(base: Path, count: int = 2000) -> str:
@@ -346,10 +349,7 @@ def stream_peer(name: str, argv: list[str], extra: dict[str, str], how, emu, run
                 start_bytes = session.bytes_read
                 session.watch(END.encode())
                 seen, seen_bytes = session.wait_mark(END.encode(), 300)
-                stream = emu.last_stream
-                rate.runs.append(stream["chunks"] / (seen - stream["first"]))
-                lag.runs.append(max(seen - stream["last"], 0.0))
-                per_chunk.runs.append((seen_bytes - start_bytes) / stream["chunks"])
+                record_stream(emu.last_stream, seen, rate, lag, per_chunk, seen_bytes - start_bytes)
             except TimeoutError as exc:
                 print(f"bench: {name} did not stream: {str(exc)[:300]}", file=sys.stderr)
             finally:

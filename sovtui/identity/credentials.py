@@ -148,8 +148,7 @@ class CredentialBook:
     def keep(self, event: dict[str, Any]) -> None:
         atomic_write(self.folder / f"{event['id']}.json", json.dumps(event, indent=1))
 
-    def events(self) -> list[dict[str, Any]]:
-        """Every event kept here, credentials and revocations."""
+    def _events(self) -> list[dict[str, Any]]:
         events = []
         for path in sorted(self.folder.glob("*.json")) if self.folder.exists() else []:
             try:
@@ -158,9 +157,19 @@ class CredentialBook:
                 continue
         return events
 
+    @staticmethod
+    def _state(credential: Credential, revocations: list[dict[str, Any]]) -> str:
+        if any(revokes(r, credential) for r in revocations):
+            return "revoked"
+        return "expired" if credential.expired else "live"
+
+    def state_of(self, credential: Credential) -> str:
+        """live, expired, or revoked by a revocation kept here (one shown to us counts too)."""
+        return self._state(credential, [e for e in self._events() if e.get("kind") == REVOCATION_KIND])
+
     def all(self) -> list[tuple[Credential, str]]:
         """Every credential kept here with its state (live, expired, revoked), newest first."""
-        events = self.events()
+        events = self._events()
         revocations = [e for e in events if e.get("kind") == REVOCATION_KIND]
         found = []
         for event in events:
@@ -170,8 +179,7 @@ class CredentialBook:
                 credential = parse(event)
             except KeyFormatError:
                 continue
-            revoked = any(revokes(r, credential) for r in revocations)
-            found.append((credential, "revoked" if revoked else "expired" if credential.expired else "live"))
+            found.append((credential, self._state(credential, revocations)))
         found.sort(key=lambda pair: (-int(pair[0].event.get("created_at", 0)), pair[0].id))
         return found
 

@@ -64,7 +64,8 @@ class SovtuiApp(App[int]):
         #: The host chosen in this session (None: OLLAMA_HOST or the config's default).
         self.host_name: str | None = None
         self.last_activity = time.monotonic()
-        self._pane_lock: asyncio.Lock | None = None
+        #: The idle build and a key press must not build a pane twice.
+        self._pane_lock = asyncio.Lock()
 
     # --- layout ---------------------------------------------------------------
 
@@ -85,9 +86,7 @@ class SovtuiApp(App[int]):
 
     async def pane(self, pane_id: str) -> Widget:
         """The pane's widget, built and mounted now if it was still a slot."""
-        if self._pane_lock is None:
-            self._pane_lock = asyncio.Lock()
-        async with self._pane_lock:  # the idle fill and a key press must not build a pane twice
+        async with self._pane_lock:
             tab = self.query_one(f"#{pane_id}", TabPane)
             slot = tab.children[0] if tab.children else None
             if not isinstance(slot, PaneSlot):

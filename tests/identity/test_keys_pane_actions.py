@@ -120,25 +120,18 @@ async def test_change_the_passphrase(make_app, xdg: Paths) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_keys(app, pilot)
         before = (xdg.config_dir / "vault.json").read_text()
-        await pilot.press("p")
-        await answer_text(app, pilot, "not it")
-        await answer_text(app, pilot, "fresh words")
-        await answer_text(app, pilot, "fresh words")
-        await wait_until(pilot, lambda: any("wrong passphrase" in n for n in notes(app)), what="the refusal")
-        assert (xdg.config_dir / "vault.json").read_text() == before
 
-        await pilot.press("p")
-        await answer_text(app, pilot, "pw")
-        await answer_text(app, pilot, "fresh words")
-        await answer_text(app, pilot, "fresh worsd")
-        await wait_until(pilot, lambda: any("the two passphrases differ" in n for n in notes(app)), what="the mismatch")
-        assert (xdg.config_dir / "vault.json").read_text() == before
+        async def change(current: str, new: str, again: str, outcome: str) -> None:
+            await pilot.press("p")
+            for answer in (current, new, again):
+                await answer_text(app, pilot, answer)
+            await wait_until(pilot, lambda: any(outcome in n for n in notes(app)), what=outcome, timeout=30)
 
-        await pilot.press("p")
-        await answer_text(app, pilot, "pw")
-        await answer_text(app, pilot, "fresh words")
-        await answer_text(app, pilot, "fresh words")
-        await wait_until(pilot, lambda: any("protected by the new passphrase" in n for n in notes(app)), what="the change", timeout=30)
+        await change("not it", "fresh words", "fresh words", "wrong passphrase")
+        assert (xdg.config_dir / "vault.json").read_text() == before
+        await change("pw", "fresh words", "fresh worsd", "the two passphrases differ")
+        assert (xdg.config_dir / "vault.json").read_text() == before
+        await change("pw", "fresh words", "fresh words", "protected by the new passphrase")
     vault = Vault(xdg.config_dir / "vault.json")
     vault.unlock("fresh words")
     assert [label for label in vault.keys()] == ["me"]

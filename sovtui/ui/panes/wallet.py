@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from sovtui.amounts import parse_sats
 from sovtui.errors import SovtuiError
 from sovtui.ui.messages import SovereigntyChanged
 
@@ -266,9 +267,9 @@ class WalletPane(Vertical, can_focus=True):
         if budget_text is None:
             return
         try:
-            budget = int(budget_text.replace(",", "").replace("_", "").strip() or 0)
-        except ValueError:
-            self.notify("the budget is a whole number of sats", severity="error")
+            budget = parse_sats(budget_text, "budget", empty=0)
+        except SovtuiError as exc:
+            self.notify(str(exc), severity="error")
             return
         period = "day"
         if budget:
@@ -317,11 +318,7 @@ class WalletPane(Vertical, can_focus=True):
             if not answer:
                 return
             try:
-                amount = int(answer.replace(",", "").strip())
-                plan = service.prepare_payment(self.wallet, text, amount_sat=amount)
-            except ValueError:
-                self.notify("the amount is a whole number of sats", severity="error")
-                return
+                plan = service.prepare_payment(self.wallet, text, amount_sat=parse_sats(answer))
             except SovtuiError as exc2:
                 self.notify(str(exc2), severity="error")
                 return
@@ -358,9 +355,9 @@ class WalletPane(Vertical, can_focus=True):
         if not answer:
             return
         try:
-            sats = int(answer.replace(",", "").replace("_", "").strip())
-        except ValueError:
-            self.notify("the amount is a whole number of sats", severity="error")
+            sats = parse_sats(answer)
+        except SovtuiError as exc:
+            self.notify(str(exc), severity="error")
             return
         memo = await self.app.push_screen_wait(TextDialog("Description the payer sees (optional)"))
         if memo is None:
@@ -392,9 +389,9 @@ class WalletPane(Vertical, can_focus=True):
         if answer is None:
             return
         try:
-            sats = int(answer.replace(",", "").replace("_", "").strip() or 0)
-        except ValueError:
-            self.notify("the budget is a whole number of sats", severity="error")
+            sats = parse_sats(answer, "budget", empty=0)
+        except SovtuiError as exc:
+            self.notify(str(exc), severity="error")
             return
         period = await self.app.push_screen_wait(ChoiceDialog("Per", [("day", "day"), ("week", "week"), ("month", "month")], current=current.budget_period))
         if not period:

@@ -16,6 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from sovtui.amounts import parse_sats
+from sovtui.errors import SovtuiError
 from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.vault_gate import ensure_open, run_in_thread
 
@@ -127,8 +129,10 @@ class CredentialsScreen(ModalScreen[None]):
         limit = await self.app.push_screen_wait(TextDialog(f"{agent} may spend up to (sats)", value="10000"))
         if limit is None:
             return
-        if not limit.strip().replace(",", "").isdigit():
-            self.notify("the limit is a whole number of sats", severity="error")
+        try:
+            sats = parse_sats(limit, "limit")
+        except SovtuiError as exc:
+            self.notify(str(exc), severity="error")
             return
         period = await self.app.push_screen_wait(ChoiceDialog("per", [("day", "day"), ("week", "week"), ("month", "month")], current="day"))
         days = period and await self.app.push_screen_wait(TextDialog("valid for (days)", value="30"))
@@ -137,7 +141,7 @@ class CredentialsScreen(ModalScreen[None]):
         if not days.strip().isdigit():
             self.notify("the validity is a whole number of days", severity="error")
             return
-        sats, valid_days = int(limit.strip().replace(",", "")), int(days.strip())
+        valid_days = int(days.strip())
         summary = f"{agent} may spend up to {sats:,} sats per {period} for {valid_days} days, signed by {owner}. Anyone can verify it; you can revoke it."
         if not await self.app.push_screen_wait(ConfirmDialog("Issue this credential?", summary, confirm_label="Issue")):
             return
@@ -199,10 +203,10 @@ class CredentialsScreen(ModalScreen[None]):
         except (KeyFormatError, ValueError) as exc:
             self.notify(f"not valid: {exc}" if isinstance(exc, KeyFormatError) else "not valid: this is not JSON", severity="error", timeout=6)
             return
-        revocations = [e for e in self.book().events() if e.get("kind") == credentials.REVOCATION_KIND]
-        if any(credentials.revokes(r, credential) for r in revocations):
+        state = self.book().state_of(credential)
+        if state == "revoked":
             self.notify("REVOKED by its owner: " + credential.describe(), severity="error", timeout=8)
-        elif credential.expired:
+        elif state == "expired":
             self.notify("EXPIRED: " + credential.describe(), severity="warning", timeout=8)
         else:
             owner = nip19.hex_to_npub(credential.owner)

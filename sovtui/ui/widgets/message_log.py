@@ -110,17 +110,9 @@ class MessageLog(VerticalScroll, can_focus=True):
         self._loading = True
         try:
             if earlier:
-                start = max(0, self.last_mounted - BATCH)
-                if start < self.first_mounted:
-                    widgets = [self._make(i) for i in range(start, self.first_mounted)]
-                    await self.mount(*widgets, after=self.query_one("#earlier"))
-                    self.first_mounted = start
+                await self._prepend(max(0, self.last_mounted - BATCH))
             else:
-                end = min(self.total, self.first_mounted + BATCH)
-                if end > self.last_mounted:
-                    widgets = [self._make(i) for i in range(self.last_mounted, end)]
-                    await self.mount(*widgets, before=self.query_one("#later"))
-                    self.last_mounted = end
+                await self._append(min(self.total, self.first_mounted + BATCH))
             self._update_edges()
         finally:
             self._loading = False
@@ -157,16 +149,25 @@ class MessageLog(VerticalScroll, can_focus=True):
     def _widgets(self) -> list[MessageWidget]:
         return list(self.query(MessageWidget))
 
+    async def _prepend(self, start: int) -> None:
+        """Mount messages ``start`` .. the first mounted one, above the others."""
+        if self._make is not None and start < self.first_mounted:
+            await self.mount(*[self._make(i) for i in range(start, self.first_mounted)], after=self.query_one("#earlier"))
+            self.first_mounted = start
+
+    async def _append(self, end: int) -> None:
+        """Mount messages after the last mounted one, up to ``end``."""
+        if self._make is not None and end > self.last_mounted:
+            await self.mount(*[self._make(i) for i in range(self.last_mounted, end)], before=self.query_one("#later"))
+            self.last_mounted = end
+
     async def load_earlier(self) -> bool:
         if self._make is None or self.first_mounted == 0 or self._loading:
             return False
         self._loading = True
         try:
-            start = max(0, self.first_mounted - BATCH)
-            widgets = [self._make(i) for i in range(start, self.first_mounted)]
             old_height = self.virtual_size.height
-            await self.mount(*widgets, after=self.query_one("#earlier"))
-            self.first_mounted = start
+            await self._prepend(max(0, self.first_mounted - BATCH))
             await self._trim(from_end=True)
             self._update_edges()
             self.call_after_refresh(self._keep_position, old_height)
@@ -179,10 +180,7 @@ class MessageLog(VerticalScroll, can_focus=True):
             return False
         self._loading = True
         try:
-            end = min(self.total, self.last_mounted + BATCH)
-            widgets = [self._make(i) for i in range(self.last_mounted, end)]
-            await self.mount(*widgets, before=self.query_one("#later"))
-            self.last_mounted = end
+            await self._append(min(self.total, self.last_mounted + BATCH))
             before = self.virtual_size.height
             if await self._trim(from_end=False):
                 self.call_after_refresh(self._shift_up, before)

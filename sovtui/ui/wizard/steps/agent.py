@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
+from sovtui.amounts import parse_sats
+from sovtui.errors import SovtuiError
 from sovtui.ui.wizard.steps.base import Step
 
 
@@ -44,9 +46,9 @@ class AgentStep(Step):
             self.say("#agent-error", "an agent's credential is signed by your owner key: make one first (esc goes back)", "error")
             return False
         try:
-            limit = int(self.value("#agent-limit").replace(",", "").replace("_", ""))
-        except ValueError:
-            self.say("#agent-error", "the limit is a whole number of sats", "error")
+            limit = parse_sats(self.value("#agent-limit"), "limit")
+        except SovtuiError as exc:
+            self.say("#agent-error", str(exc), "error")
             return False
         label = self.value("#agent-label") or "agent"
         period = str(self.query_one(Select).value)

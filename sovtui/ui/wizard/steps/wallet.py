@@ -7,6 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
+from sovtui.amounts import parse_sats
 from sovtui.errors import SovtuiError
 from sovtui.ui.wizard.steps.base import Step
 
@@ -75,9 +76,9 @@ class WalletStep(Step):
             await self.run_test()  # a working wallet turns the button into Connect
             return False
         try:
-            budget = int(self.value("#wal-budget").replace(",", "").replace("_", "") or 0)
-        except ValueError:
-            self.say("#wal-error", "the budget is a whole number of sats", "error")
+            budget = parse_sats(self.value("#wal-budget"), "budget", empty=0)
+        except SovtuiError as exc:
+            self.say("#wal-error", str(exc), "error")
             return False
         if not await self.vault_open("#wal-pass", "#wal-error"):
             return False
