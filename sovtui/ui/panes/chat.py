@@ -30,6 +30,7 @@ from sovtui.ui.widgets.chat_input import ChatInput
 from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
+from sovtui.ui.widgets.reply_painter import ReplyPainter
 
 
 #: How often a streaming reply is redrawn: smooth to the eye, cheap over SSH.
@@ -290,41 +291,24 @@ class ChatPane(Horizontal):
         self.reply_worker = self.run_worker(self._stream_reply(stream, widget), group="chat-reply", exclusive=True)
 
     async def _stream_reply(self, stream: Any, widget: MessageWidget) -> None:
-        """Read the reply as fast as it comes; show it at most ``FRAME_RATE`` times a second.
-
-        Chunks can arrive thousands of times a second; laying out the message
-        for each would fall behind the model. The worker only collects them;
-        a timer hands what arrived to the message's Markdown stream.
-        """
+        """Read the reply as fast as it comes; a ``ReplyPainter`` shows it at most ``FRAME_RATE`` times a second."""
         message: Message | None = None
-        pending = {"content": [], "thinking": []}
-
-        async def flush() -> None:
-            content, thinking = "".join(pending["content"]), "".join(pending["thinking"])
-            pending["content"].clear()
-            pending["thinking"].clear()
-            if content or thinking:
-                await widget.append(content=content, thinking=thinking)
-
-        timer = self.set_interval(1 / FRAME_RATE, flush)
+        painter = ReplyPainter(widget, FRAME_RATE)
         try:
             async for event in stream:
                 message = event.message
                 if widget.label == "…" and message.model:
                     widget.label = message.model
                     widget.query_one(".message--role", Static).update(message.model)
-                if event.kind in pending:
-                    pending[event.kind].append(event.text)
-            timer.stop()
-            await flush()
+                if event.kind != "done":
+                    painter.add(event.kind, event.text)
+            await painter.close()
         except asyncio.CancelledError:
-            timer.stop()
-            await flush()
+            await painter.close()
             await self._finish(widget, message, interrupted=True)
             raise
         except SovtuiError as exc:
-            timer.stop()
-            await flush()
+            await painter.close()
             await self._finish(widget, message, interrupted=True)
             if message is None or not message.content:
                 await widget.remove()

@@ -1,10 +1,14 @@
 """One chat message: who said it, the thinking (folded), the text, the stats.
 
-A reply that is still arriving is streamed into its Markdown widget with
-Textual's ``MarkdownStream``, which appends fragments (batching them when
-they come faster than the screen can paint) instead of re-rendering the whole
-message per chunk. When the stream ends the final text is set once, so a
-closing code fence the stream may have dropped is not lost.
+A reply that is still arriving is appended to its Markdown widget (the chat
+pane batches chunks into frames), which parses and lays out only its last
+block again instead of the whole message. A long last paragraph would still
+be wrapped whole on every frame, so once it passes ``PIECE_CHARS`` it is cut
+at a wrapped line into a finished piece and a new live piece
+(``paragraph_cut``); the pieces look like one paragraph. When the reply ends
+and is on screen, the pieces are joined back into one Markdown document, so
+it rewraps and selects like any other message, and the final text is set
+once, so nothing a fragment missed is lost.
 """
 
 from __future__ import annotations
@@ -15,8 +19,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from sovtui.ui.widgets.paragraph_cut import find_cut
+
 if TYPE_CHECKING:  # Markdown is imported when the first reply is shown, not at start-up
+    from textual.widgets import Markdown
     from textual.widgets._markdown import MarkdownStream
+
+#: A streaming paragraph is cut into pieces once its live part is longer than
+#: this: about a dozen lines at 80 columns, a millisecond or two to lay out.
+PIECE_CHARS = 1_000
 
 
 class MessageWidget(Vertical, can_focus=True):
@@ -93,7 +104,8 @@ class MessageWidget(Vertical, can_focus=True):
         self.thinking = thinking
         self.stats = stats
         self.interrupted = interrupted
-        self._stream: MarkdownStream | None = None
+        self._pieces: list[Markdown] = []  # while streaming: the reply's Markdown pieces, the last one live
+        self._piece_width = 0
         self._thinking_stream: MarkdownStream | None = None
 
     # A long conversation mounts many of these, and every widget costs style
@@ -140,10 +152,41 @@ class MessageWidget(Vertical, can_focus=True):
             self.thinking += thinking
             await self._thinking_stream.write(thinking)
         if content:
-            if self._stream is None:
-                self._stream = Markdown.get_stream(self.query_one("#content", Markdown))
+            if not self._pieces:
+                self._pieces.append(self.query_one("#content", Markdown))
             self.content += content
-            await self._stream.write(content)
+            live = self._pieces[-1]
+            await live.append(content)
+            await self._cut_long_paragraph(live)
+
+    async def _cut_long_paragraph(self, live: Markdown) -> None:
+        """Freeze all but the last lines of a long streaming paragraph (see the module docstring)."""
+        from textual.content import Content
+        from textual.widgets import Markdown
+
+        blocks = live.children
+        if not blocks:
+            return
+        paragraph = blocks[-1]
+        if paragraph.name != "paragraph_open" or not isinstance(paragraph.content, Content):
+            return
+        plain = paragraph.content.plain
+        if len(plain) <= PIECE_CHARS:
+            return
+        start = getattr(paragraph, "source_range", (0, 0))[0]
+        source = "".join(live.source.splitlines(keepends=True)[start:])
+        # A piece mounted in this frame has not been laid out yet: it wraps at the width its elder did.
+        width = paragraph.size.width or self._piece_width
+        self._piece_width = width
+        cut = find_cut(plain, source, width)
+        if cut is None:
+            return
+        at, source_at = cut
+        piece = Markdown(source[source_at:], classes="message--piece")
+        with self.app.batch_update():
+            paragraph.set_content(paragraph.content[:at].rstrip())  # type: ignore[attr-defined]
+            await self.mount(piece, after=live)
+        self._pieces.append(piece)
 
     async def finish(self, *, content: str, thinking: str, stats: str, interrupted: bool) -> None:
         """End the stream and make sure the final text is what is shown.
@@ -154,13 +197,16 @@ class MessageWidget(Vertical, can_focus=True):
         """
         from textual.widgets import Markdown
 
-        for stream in (self._stream, self._thinking_stream):
-            if stream is not None:
-                await stream.stop()
-        self._stream = self._thinking_stream = None
+        if self._thinking_stream is not None:
+            await self._thinking_stream.stop()
+        self._thinking_stream = None
         self.content, self.thinking = content, thinking
+        pieces, self._pieces = self._pieces[1:], []
         body = self.query_one("#content", Markdown)
-        if body.source != content:
+        if pieces:
+            # The last piece is on screen already; joining them is invisible work for after this frame.
+            self.call_after_refresh(self._join_pieces, body, pieces)
+        elif body.source != content:
             await body.update(content)
         if thinking:
             if not self.query("#thinking"):
@@ -170,6 +216,13 @@ class MessageWidget(Vertical, can_focus=True):
                 await thinking_text.update(thinking)
         await self.set_stats(stats)
         await self.set_interrupted(interrupted)
+
+    async def _join_pieces(self, body: Markdown, pieces: list[Markdown]) -> None:
+        if not self.is_attached:  # the message went (regenerated, another conversation opened) first
+            return
+        with self.app.batch_update():
+            await body.update(self.content)
+            await self.remove_children(pieces)
 
     async def set_stats(self, stats: str) -> None:
         self.stats = stats

@@ -1,0 +1,61 @@
+"""Painting a streaming reply at screen speed, not network speed.
+
+A model can send thousands of fragments a second; laying the message out for
+each would fall far behind. The worker that reads the stream only hands
+fragments to a ``ReplyPainter``; the painter's own task gives them to the
+message widget in one batch per frame.
+
+It is a task, not a Textual timer, for three reasons: stopping a timer
+cancels its callback wherever it is, so a batch could be cut off halfway
+through layout; a tick fires on the clock even when nothing arrived; and
+when the stream ends the last batch should be painted at once, not at the
+next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class ReplyPainter:
+    def __init__(self, widget: Any, rate: float) -> None:
+        self.widget = widget
+        self.interval = 1 / rate
+        self._pending: dict[str, list[str]] = {"content": [], "thinking": []}
+        self._arrived = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    def add(self, kind: str, text: str) -> None:
+        """Queue a fragment ("content" or "thinking"); it is painted within a frame."""
+        self._pending[kind].append(text)
+        self._arrived.set()
+
+    async def close(self) -> None:
+        """Paint what is left, now, and stop. Safe to await from a worker being cancelled."""
+        self._closing.set()
+        self._arrived.set()
+        await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        painted = -self.interval
+        while True:
+            await self._arrived.wait()
+            wait = painted + self.interval - loop.time()
+            if wait > 0 and not self._closing.is_set():
+                try:  # the rest of this frame, or until the stream ends
+                    await asyncio.wait_for(self._closing.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
+            self._arrived.clear()
+            content = "".join(self._pending["content"])
+            thinking = "".join(self._pending["thinking"])
+            self._pending["content"].clear()
+            self._pending["thinking"].clear()
+            painted = loop.time()
+            if content or thinking:
+                await self.widget.append(content=content, thinking=thinking)
+            if self._closing.is_set() and not self._arrived.is_set():
+                return
