@@ -15,6 +15,7 @@ here once, so nothing above this module has to know them:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
@@ -54,6 +55,17 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+@functools.cache
+def shared_tls_context() -> Any:
+    """One verifying TLS context for every client in the process.
+
+    httpx builds a fresh one, loading the whole certificate store (20-30 ms),
+    for each client, and a chat reply, a model list and a status check each
+    open a client. Same verification, paid once.
+    """
+    return httpx.create_ssl_context()
+
+
 class Backend:
     """One Ollama host. Cheap to make; ``aclose()`` when done."""
 
@@ -82,7 +94,7 @@ class Backend:
         if self._client_ is None:
             import ollama
 
-            self._client_ = ollama.AsyncClient(host=self.url, timeout=httpx.Timeout(self.timeout))
+            self._client_ = ollama.AsyncClient(host=self.url, timeout=httpx.Timeout(self.timeout), verify=shared_tls_context())
         return self._client_
 
     @property
@@ -90,7 +102,7 @@ class Backend:
         if self._stream_client_ is None:
             import ollama
 
-            self._stream_client_ = ollama.AsyncClient(host=self.url, timeout=STREAM_TIMEOUT)
+            self._stream_client_ = ollama.AsyncClient(host=self.url, timeout=STREAM_TIMEOUT, verify=shared_tls_context())
         return self._stream_client_
 
     async def aclose(self) -> None:
@@ -138,7 +150,7 @@ class Backend:
     async def version(self) -> str:
         """Ollama's version (GET /api/version, which the client lacks)."""
         try:
-            async with httpx.AsyncClient(base_url=self.url, timeout=self.timeout) as client:
+            async with httpx.AsyncClient(base_url=self.url, timeout=self.timeout, verify=shared_tls_context()) as client:
                 response = await client.get("/api/version")
                 response.raise_for_status()
                 return str(response.json().get("version", "unknown"))

@@ -158,3 +158,18 @@ async def test_nothing_listening_is_unreachable_everywhere(no_ollama: str) -> No
             async for _ in backend.pull("x"):
                 pass
         assert not await backend.is_up()
+
+
+def test_every_client_shares_one_verifying_tls_context() -> None:
+    import ssl
+
+    from sovtui.inference.backend import Backend, shared_tls_context
+    from sovtui.inference.hosts import HostTarget
+
+    context = shared_tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    a = Backend(HostTarget(name="a", url="https://a.example:11434"))
+    b = Backend(HostTarget(name="b", url="http://127.0.0.1:11434"))
+    for backend in (a, b):
+        for client in (backend._client, backend._stream_client):
+            assert client._client._transport._pool._ssl_context is context
