@@ -56,13 +56,25 @@ def fmt(value: float, unit: str) -> str:
 
 
 def markdown_table(results: list[Result]) -> str:
+    """The results as a Markdown table; a peer's figure also as a ratio to sovtui's.
+
+    The ratio is the peer's median divided by the median of the latest sovtui
+    result of the same measurement listed before it, so both come from the
+    same run.
+    """
     lines = [
-        "| measurement | subject | median | min | max | runs |",
-        "|---|---|---|---|---|---|",
+        "| measurement | subject | median | min | max | runs | ÷ sovtui |",
+        "|---|---|---|---|---|---|---|",
     ]
+    latest: dict[str, float] = {}
     for r in results:
+        ratio = ""
+        if r.subject == "sovtui":
+            latest[r.name] = r.median
+        elif latest.get(r.name):
+            ratio = f"{r.median / latest[r.name]:,.2f}×"
         lines.append(
             f"| {r.name} | {r.subject} | {fmt(r.median, r.unit)} | {fmt(min(r.runs), r.unit)} "
-            f"| {fmt(max(r.runs), r.unit)} | {len(r.runs)} |"
+            f"| {fmt(max(r.runs), r.unit)} | {len(r.runs)} | {ratio} |"
         )
     return "\n".join(lines)

@@ -46,12 +46,18 @@ def run_tui(ctx: object) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     from sovtui.context import Context
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
+    if not (sys.argv[1:] if argv is None else argv):
+        # Plain ``sovtui`` opens the app: building the parser (every command group) would only delay it.
+        args: argparse.Namespace | None = None
+        handler = None
+    else:
+        args = build_parser().parse_args(argv)
+        handler = getattr(args, "handler", None)
     try:
         ctx = Context()
         ctx.paths.ensure()  # the three folders exist and are private (0700)
+        if args is None:
+            return run_tui(ctx)
         if handler is None:
             if args.command is not None:  # a group given without its subcommand
                 args.group_parser.print_help(sys.stderr)

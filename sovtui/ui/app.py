@@ -66,6 +66,24 @@ class SovtuiApp(App[int]):
         self.last_activity = time.monotonic()
         #: The idle build and a key press must not build a pane twice.
         self._pane_lock = asyncio.Lock()
+        for theme in shipped_themes():
+            self.register_theme(theme)
+        self._choose_theme_early()
+
+    def _choose_theme_early(self) -> None:
+        """Start in the configured theme rather than switch to it once mounted.
+
+        Set in ``on_mount``, the theme reached the screen just after the first
+        frame: the stylesheet was parsed and every widget styled again, and
+        the whole screen repainted (a flash of Textual's default colours and a
+        second screenful of bytes over SSH). A config that cannot be read is
+        reported in ``on_mount``; here it only means the default theme.
+        """
+        try:
+            wanted = self.ctx.config.ui.theme
+        except ConfigError:
+            wanted = DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
 
     # --- layout ---------------------------------------------------------------
 
@@ -106,8 +124,6 @@ class SovtuiApp(App[int]):
             await self.pane(spec.id)
 
     def on_mount(self) -> None:
-        for theme in shipped_themes():
-            self.register_theme(theme)
         try:
             config = self.ctx.config
         except ConfigError as exc:
