@@ -356,14 +356,28 @@ def _elia_setup(base: Path, url: str, argv: list[str]) -> None:
     (folder / "config.toml").write_text(f'default_model = "bench"\n[[models]]\nname = "ollama_chat/bench"\nid = "bench"\napi_base = "{url}"\n')
 
 
+def _parllama_setup(base: Path, url: str, argv: list[str]) -> None:
+    """parllama opens on its Options tab on a first run; a returning user's settings open the Chat tab on the bench model."""
+    folder = base / "data" / "parllama"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "schema_version": 2,
+        "starting_tab": "Chat",
+        "use_last_tab_on_startup": False,
+        "last_llm_config": {"provider": "Ollama", "model_name": "bench:latest", "temperature": 0.5, "num_ctx": 2048},
+        "ui": {"show_first_run": False, "check_for_updates": False},
+        "ollama": {"ollama_host": url, "ollama_ps_poll_interval": 0},
+    }
+    (folder / "settings.json").write_text(json.dumps(settings))
+
+
 #: Peers whose chat can be driven by keys in a plain 80x24 pty: (set-up, keys
 #: that send the prompt). oterm chats through Ollama's OpenAI-compatible
 #: /v1/chat/completions, which the emulator serves for this reason.
-#: parllama's chat sits behind several tabs no fixed key script reaches yet:
-#: it gets start-up and memory only.
 PEER_STREAMERS = {
     "elia": (_elia_setup, ["go", "\n"]),  # ctrl+j (a line feed) sends in elia
     "oterm": (_oterm_setup, ["go", "\r"]),
+    "parllama": (_parllama_setup, ["go", "\r"]),
 }
 
 
