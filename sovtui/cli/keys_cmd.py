@@ -93,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = csub.add_parser("list", help="the credentials you issued here, live, expired or revoked, newest first")
     add_json_option(c)
     c.set_defaults(handler=cmd_credential_list)
-    c = csub.add_parser("verify", help="check a credential (FILE or stdin); exit 1 if invalid, expired or revoked")
+    c = csub.add_parser("verify", help="check a credential (FILE or stdin), against revocations kept here too; exit 1 if invalid, expired or revoked")
     c.add_argument("file", nargs="?")
     c.add_argument("--revocation", metavar="FILE", help="a revocation to check it against")
     add_json_option(c)
@@ -280,8 +280,9 @@ def cmd_credential_verify(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.identity import credentials
 
     credential = credentials.parse(_read_input(args.file))
-    revoked = False
-    if args.revocation:
+    # A revocation handed over with --revocation counts, and so does one kept on this machine.
+    revoked = _book(ctx).state_of(credential) == "revoked"
+    if args.revocation and not revoked:
         revoked = credentials.revokes(json.loads(_read_input(args.revocation)), credential)
     report = {**credential.to_dict(), "revoked": revoked, "valid": not credential.expired and not revoked}
     if args.json:

@@ -83,6 +83,10 @@ def test_cli_issue_verify_revoke(cli, tmp_path: Path) -> None:
     rev.write_text(revoked.stdout)
     result = cli("keys", "credential", "verify", str(path), "--revocation", str(rev))
     assert result.returncode == 1 and result.stdout.startswith("REVOKED")
+    # A revocation kept on this machine counts without being handed over, as in the Keys pane.
+    result = cli("keys", "credential", "verify", str(path))
+    assert result.returncode == 1 and result.stdout.startswith("REVOKED")
+    assert json.loads(cli("keys", "credential", "verify", str(path), "--json").stdout)["revoked"] is True
     listed = json.loads(cli("keys", "credential", "list", "--json").stdout)
     assert [(c["id"], c["state"], c["limit_sats"]) for c in listed] == [(report["id"], "revoked", 10_000)]
     assert cli("keys", "credential", "list").stdout.startswith("revoked  " + report["id"][:12])
