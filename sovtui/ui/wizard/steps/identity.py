@@ -26,7 +26,7 @@ class IdentityStep(Step):
         yield Input(value="me", placeholder="a label for your key", id="id-label")
         yield Input(placeholder="a passphrase for the vault", password=True, id="id-pass")
         yield Input(placeholder="the passphrase again", password=True, id="id-pass2")
-        yield Input(placeholder="optional: paste an nsec or hex key to import it instead", password=True, id="id-import")
+        yield Input(placeholder="optional: a key to import instead, as nsec, hex or seed phrase", password=True, id="id-import")
         yield Static("", id="id-error")
         yield Static("", id="id-qr")
 
