@@ -34,7 +34,7 @@ class KeysPane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("n", "new", "New", id="keys.new"),
         Binding("i", "import_key", "Import", id="keys.import"),
-        Binding("x", "export", "Export", id="keys.export"),
+        Binding("x", "export", "Export", id="keys.export", show=False),  # rare; in the palette, and 80 columns are full
         Binding("d", "delete", "Delete", id="keys.delete"),
         Binding("c", "copy", "Copy npub", id="keys.copy", show=False),
         Binding("s", "sign", "Sign", id="keys.sign"),
