@@ -51,7 +51,7 @@ def fmt(value: float, unit: str) -> str:
     if unit in ("chunks/s", "ops/s"):
         return f"{value:,.0f} {unit}"
     if unit == "B":
-        return f"{value:,.0f} B"
+        return f"{value:.1f} B" if value < 10 else f"{value:,.0f} B"
     return f"{value:.3g} {unit}"
 
 
