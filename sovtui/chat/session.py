@@ -31,7 +31,9 @@ MODEL_OPTIONS = ("temperature", "num_ctx", "seed", "top_p", "top_k", "num_predic
 
 @dataclass
 class ReplyEvent:
-    kind: Literal["content", "thinking", "done"]
+    #: "finished": the model's last chunk is in, before the reply is saved
+    #: (a screen can show the end without waiting for the disk); "done": saved.
+    kind: Literal["content", "thinking", "finished", "done"]
     text: str
     message: Message
 
@@ -177,6 +179,7 @@ class ChatSession:
                         reply.eval_count = chunk.eval_count
                         reply.eval_duration = chunk.eval_duration
                         reply.prompt_eval_count = chunk.prompt_eval_count
+                        yield ReplyEvent("finished", "", reply)
                     if time.monotonic() - last_save >= self.save_interval:
                         self.save()
                         last_save = time.monotonic()

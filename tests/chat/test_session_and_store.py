@@ -117,6 +117,21 @@ async def test_saves_at_least_every_second_while_streaming(ctx: Context, ollama:
     assert seen_on_disk and seen_on_disk[0] >= 15
 
 
+async def test_the_end_of_a_reply_is_announced_before_it_is_saved(ctx: Context, ollama: OllamaEmulator) -> None:
+    """A screen shows the last words without waiting for the disk; "done" comes once the reply is saved."""
+    ollama.set_reply("llama3.2:1b", "all of it", chunk_size=3)
+    session = ChatSession.new(ctx, model="llama3.2:1b")
+    store = ConversationStore(ctx.paths)
+    kinds, on_disk = [], {}
+    async for event in session.send("go"):
+        kinds.append(event.kind)
+        if event.kind in ("finished", "done"):
+            assert event.message.content == "all of it" and event.message.done_reason == "stop"
+            on_disk[event.kind] = store.load(session.conversation.id).messages[-1].done_reason
+    assert kinds[-2:] == ["finished", "done"]
+    assert on_disk == {"finished": None, "done": "stop"}
+
+
 async def test_regenerate_replaces_the_last_reply(ctx: Context, ollama: OllamaEmulator) -> None:
     session = ChatSession.new(ctx, model="llama3.2:1b")
     await collect(session.send("first"))

@@ -300,8 +300,10 @@ class ChatPane(Horizontal):
                 if widget.label == "…" and message.model:
                     widget.label = message.model
                     widget.query_one(".message--role", Static).update(message.model)
-                if event.kind != "done":
+                if event.kind in ("content", "thinking"):
                     painter.add(event.kind, event.text)
+                elif event.kind == "finished":
+                    await painter.close()  # the end on screen now; the save to disk follows
             await painter.close()
         except asyncio.CancelledError:
             await painter.close()
