@@ -8,9 +8,10 @@ from sovtui.config import load_config
 from sovtui.paths import Paths
 from sovtui.ui.panes.models import ModelsPane
 from sovtui.ui.screens.dialogs import ConfirmDialog
-from sovtui.ui.screens.model_dialogs import ModelDetailsScreen, PullDialog
+from sovtui.ui.screens.model_dialogs import HostPicker, ModelDetailsScreen, PullDialog
 from tests.ollama_emulator import OllamaEmulator
 from tests.ollama_fixtures import SNAPSHOT_DEAD_PORT, point_local_host_at
+from tests.pilot_helpers import wait_for_screen, wait_until
 
 
 async def open_models(app, pilot) -> ModelsPane:  # type: ignore[no-untyped-def]
@@ -94,11 +95,11 @@ async def test_delete_asks_first(make_app, ollama: OllamaEmulator) -> None:
 async def test_details_and_default(make_app, ollama: OllamaEmulator, xdg: Paths) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_models(app, pilot)
+        pane = await open_models(app, pilot)
+        # On a loaded machine the list may still be arriving: keys pressed before it would select nothing.
+        await wait_until(pilot, lambda: pane.query_one(DataTable).row_count > 1, what="the model list")
         await pilot.press("down", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, ModelDetailsScreen)
+        await wait_for_screen(app, pilot, ModelDetailsScreen)
         assert app.screen.details.capabilities == ("completion", "thinking")
         await pilot.press("escape", "f")
         await pilot.pause()
@@ -144,10 +145,9 @@ async def test_switching_host_changes_where_prompts_go(make_app, ollama: OllamaE
         await open_models(app, pilot)
         app.host_name = None
         await pilot.press("h")
-        await pilot.pause()
+        await wait_for_screen(app, pilot, HostPicker)
         await pilot.press("up", "enter")  # gpu-box is listed above local
-        await pilot.pause()
-        assert app.host_name == "gpu-box"
+        await wait_until(pilot, lambda: app.host_name == "gpu-box", what="the host switch")
         assert "private network" in str(app.query_one("#topbar-host", Static).render())
         # the refresh to 192.168.1.20 is refused by the egress guard in tests; stop it
         for worker in list(app.workers):
