@@ -13,6 +13,7 @@ from functools import partial
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -124,6 +125,7 @@ class SovtuiApp(App[int]):
             await self.pane(spec.id)
 
     def on_mount(self) -> None:
+        self.watch(self.screen, "focused", self._keep_focus_in_pane, init=False)
         try:
             config = self.ctx.config
         except ConfigError as exc:
@@ -278,7 +280,9 @@ class SovtuiApp(App[int]):
         await self.pane(pane_id)
         tabs = self.query_one("#panes", TabbedContent)
         tabs.active = pane_id
-        self._focus_pane(pane_id)
+        # Focus once the switch is on screen: a widget in a tab that is not shown
+        # yet cannot take focus, and the pane would open with none (dead keys).
+        self.call_after_refresh(self._focus_pane, pane_id)
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A tab chosen with the mouse or the arrows on the tab bar: build its pane if needed."""
@@ -290,7 +294,25 @@ class SovtuiApp(App[int]):
         current = ids.index(self.active_pane) if self.active_pane in ids else -1
         await self.action_show_pane(ids[(current + 1) % len(ids)])
 
-    def _focus_pane(self, pane_id: str) -> None:
+    def _keep_focus_in_pane(self, focused: Widget | None) -> None:
+        """Give focus back to the pane on screen when it goes to nobody.
+
+        A widget hidden while it has focus (a table swapped for a message, a
+        pane switched in under a late Hide event) hands focus to no one, and
+        the pane's keys would go dead until tab was pressed.
+        """
+        if focused is None and not self._exit and self.screen is self.screen_stack[0]:
+            self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        if self._exit or self.screen is not self.screen_stack[0] or self.screen.focused is not None:
+            return
+        try:
+            self._focus_pane(self.active_pane, clear=False)
+        except NoMatches:  # closing
+            pass
+
+    def _focus_pane(self, pane_id: str, *, clear: bool = True) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
         focus_default = getattr(pane.children[0], "focus_default", None) if pane.children else None
         if focus_default is not None:
@@ -300,7 +322,8 @@ class SovtuiApp(App[int]):
             if widget.focusable:
                 widget.focus()
                 return
-        self.screen.set_focus(None)
+        if clear:
+            self.screen.set_focus(None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Setup: guided sovereignty setup", "From renting AI to owning it, one step at a time", self.action_setup)

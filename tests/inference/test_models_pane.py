@@ -15,11 +15,24 @@ from tests.pilot_helpers import wait_for_screen, wait_until
 
 
 async def open_models(app, pilot) -> ModelsPane:  # type: ignore[no-untyped-def]
+    """Show the Models pane and wait until it has its list, or says why it has none.
+
+    The pane may be built by the idle builder or by the key, and its list
+    arrives from a worker: on a loaded machine one pause is not enough.
+    """
     await pilot.press("f2")
-    pane = app.query_one(ModelsPane)
+
+    def loaded() -> bool:
+        panes = app.query(ModelsPane)
+        if not panes:
+            return False
+        pane = panes.first()
+        return pane.query_one(DataTable).row_count > 0 or pane.query_one("#models-problem", Static).display
+
+    await wait_until(pilot, loaded, what="the Models pane's list")
     await app.workers.wait_for_complete()
     await pilot.pause()
-    return pane
+    return app.query_one(ModelsPane)
 
 
 def names(pane: ModelsPane) -> list[str]:
@@ -45,7 +58,7 @@ async def test_pull_shows_progress_and_keeps_running_in_another_pane(make_app, o
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_models(app, pilot)
         await pilot.press("p")
-        assert isinstance(app.screen, PullDialog)
+        await wait_for_screen(app, pilot, PullDialog)
         await pilot.press(*"gemma3:1b", "enter")
         await pilot.pause(0.2)
         assert pane.pulling == "gemma3:1b"
@@ -76,12 +89,25 @@ async def test_pull_can_be_cancelled(make_app, ollama: OllamaEmulator) -> None:
         assert "gemma3:1b" not in ollama.models
 
 
+async def test_focus_never_goes_to_nobody(make_app, ollama: OllamaEmulator) -> None:
+    """A focused widget that is hidden hands focus back to its pane, so the pane's keys keep working."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_models(app, pilot)
+        table = pane.query_one(DataTable)
+        assert app.focused is table
+        table.display = False
+        await wait_until(pilot, lambda: app.focused is pane, what="focus back in the pane")
+        await pilot.press("d")
+        await wait_for_screen(app, pilot, ConfirmDialog)
+
+
 async def test_delete_asks_first(make_app, ollama: OllamaEmulator) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_models(app, pilot)
         await pilot.press("d")
-        assert isinstance(app.screen, ConfirmDialog)
+        await wait_for_screen(app, pilot, ConfirmDialog)
         await pilot.press("enter")  # Cancel has the focus
         await pilot.pause()
         assert "llama3.2:1b" in ollama.models
@@ -95,9 +121,7 @@ async def test_delete_asks_first(make_app, ollama: OllamaEmulator) -> None:
 async def test_details_and_default(make_app, ollama: OllamaEmulator, xdg: Paths) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_models(app, pilot)
-        # On a loaded machine the list may still be arriving: keys pressed before it would select nothing.
-        await wait_until(pilot, lambda: pane.query_one(DataTable).row_count > 1, what="the model list")
+        await open_models(app, pilot)
         await pilot.press("down", "enter")
         await wait_for_screen(app, pilot, ModelDetailsScreen)
         assert app.screen.details.capabilities == ("completion", "thinking")
@@ -163,6 +187,5 @@ async def test_palette_reaches_pane_actions(make_app, ollama: OllamaEmulator) ->
         await pilot.press("ctrl+p", *"pull a model")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await wait_for_screen(app, pilot, PullDialog)
         assert app.active_pane == "models"
-        assert isinstance(app.screen, PullDialog)
