@@ -280,9 +280,9 @@ class SovtuiApp(App[int]):
         await self.pane(pane_id)
         tabs = self.query_one("#panes", TabbedContent)
         tabs.active = pane_id
-        # Focus once the switch is on screen: a widget in a tab that is not shown
-        # yet cannot take focus, and the pane would open with none (dead keys).
-        self.call_after_refresh(self._focus_pane, pane_id)
+        # At once, so the next key goes to the pane; if the tab is not shown yet and
+        # nothing in it can take focus, _keep_focus_in_pane finishes the job.
+        self._focus_pane(pane_id)
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A tab chosen with the mouse or the arrows on the tab bar: build its pane if needed."""
