@@ -155,12 +155,7 @@ def bench_stream(runs: int) -> list[Result]:
                 write_config(base, emu.url, model="paced")
                 session = PtySession(sovtui_argv(), scratch_env(base), cwd=tmp, screen=False)
                 try:
-                    session.watch(READY.encode())
-                    session.wait_mark(READY.encode(), 30)
-                    time.sleep(0.3)
-                    session.watch(END.encode())
-                    session.send("go\r")
-                    seen, _ = session.wait_mark(END.encode(), 120)
+                    seen, _ = prompt_sovtui(session)
                     paced_lag.runs.append(max(seen - emu.last_stream["last"], 0.0))
                 finally:
                     session.close()
@@ -169,14 +164,8 @@ def bench_stream(runs: int) -> list[Result]:
                 write_config(base, emu.url)
                 session = PtySession(sovtui_argv(), scratch_env(base), cwd=tmp, screen=False)
                 try:
-                    session.watch(READY.encode())
-                    session.wait_mark(READY.encode(), 30)
-                    time.sleep(0.3)
-                    start_bytes = session.bytes_read
-                    session.watch(END.encode())
-                    session.send("go\r")
-                    seen, seen_bytes = session.wait_mark(END.encode(), 120)
-                    record_stream(emu.last_stream, seen, rate, lag, per_chunk, seen_bytes - start_bytes)
+                    seen, written = prompt_sovtui(session)
+                    record_stream(emu.last_stream, seen, rate, lag, per_chunk, written)
                     time.sleep(0.5)
                     memory.runs.append(rss_mb(session.process.pid)[1])
                 finally:
@@ -197,6 +186,18 @@ def bench_stream(runs: int) -> list[Result]:
     finally:
         emu.stop()
     return [rate, lag, per_chunk, memory, cli_rate, cli_lag, paced_lag]
+
+
+def prompt_sovtui(session: PtySession) -> tuple[float, int]:
+    """Send "go" once the chat input is ready; when the reply's last word appeared, and the bytes written till then."""
+    session.watch(READY.encode())
+    session.wait_mark(READY.encode(), 30)
+    time.sleep(0.3)
+    start_bytes = session.bytes_read
+    session.watch(END.encode())
+    session.send("go\r")
+    seen, seen_bytes = session.wait_mark(END.encode(), 120)
+    return seen, seen_bytes - start_bytes
 
 
 def record_stream(stream: dict[str, float], seen: float, rate: Result, lag: Result, per_chunk: Result | None = None, written: int = 0) -> None:

@@ -56,10 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ctx = Context()
         ctx.paths.ensure()  # the three folders exist and are private (0700)
-        if args is None:
-            return run_tui(ctx)
         if handler is None:
-            if args.command is not None:  # a group given without its subcommand
+            if args is not None and args.command is not None:  # a group given without its subcommand
                 args.group_parser.print_help(sys.stderr)
                 return 2
             return run_tui(ctx)

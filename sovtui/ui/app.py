@@ -301,10 +301,11 @@ class SovtuiApp(App[int]):
         pane switched in under a late Hide event) hands focus to no one, and
         the pane's keys would go dead until tab was pressed.
         """
-        if focused is None and not self._exit and self.screen is self.screen_stack[0]:
+        if focused is None:
             self.call_after_refresh(self._refocus)
 
     def _refocus(self) -> None:
+        # Checked when it runs, not when focus was lost: by then a dialog may be open or focus back.
         if self._exit or self.screen is not self.screen_stack[0] or self.screen.focused is not None:
             return
         try:

@@ -105,7 +105,6 @@ class MessageWidget(Vertical, can_focus=True):
         self.stats = stats
         self.interrupted = interrupted
         self._pieces: list[Markdown] = []  # while streaming: the reply's Markdown pieces, the last one live
-        self._piece_width = 0
         self._thinking_stream: MarkdownStream | None = None
 
     # A long conversation mounts many of these, and every widget costs style
@@ -175,10 +174,8 @@ class MessageWidget(Vertical, can_focus=True):
             return
         start = getattr(paragraph, "source_range", (0, 0))[0]
         source = "".join(live.source.splitlines(keepends=True)[start:])
-        # A piece mounted in this frame has not been laid out yet: it wraps at the width its elder did.
-        width = paragraph.size.width or self._piece_width
-        self._piece_width = width
-        cut = find_cut(plain, source, width)
+        # Every piece wraps at this message's width (a piece mounted in this frame has no size of its own yet).
+        cut = find_cut(plain, source, self.size.width)
         if cut is None:
             return
         at, source_at = cut
