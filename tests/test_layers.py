@@ -1,4 +1,9 @@
-"""The layers hold: nothing outside sovtui/ui/ imports Textual."""
+"""The layers hold: nothing outside sovtui/ui/ imports Textual, and the domain imports no front end.
+
+import-linter checks the contracts in pyproject.toml; the first two tests
+stay as a second opinion that needs no extra tool (an AST walk and a fresh
+interpreter that imports every domain module).
+"""
 
 from __future__ import annotations
 
@@ -49,3 +54,30 @@ def test_domain_modules_import_without_textual() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _contracts() -> dict[str, dict[str, list[str]]]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return {contract["id"]: contract for contract in config["contracts"]}
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    """The contracts in pyproject.toml, checked by import-linter itself."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint_imports), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def test_every_domain_module_is_under_the_contract() -> None:
+    """A new domain package cannot slip past the contract by not being listed."""
+    listed = set(_contracts()["domain-has-no-front-end"]["source_modules"])
+    front_ends = {"sovtui.ui", "sovtui.cli", "sovtui.__init__", "sovtui.__main__"}
+    present = {
+        f"sovtui.{path.stem if path.is_file() else path.name}"
+        for path in PACKAGE.iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").exists())
+    }
+    assert present - front_ends - listed == set()
