@@ -8,10 +8,18 @@ the first command that does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sovtui.config import Config, ConfigStore
 from sovtui.paths import Paths
+
+if TYPE_CHECKING:
+    from sovtui.identity.vault import Vault
+    from sovtui.inference.backend import Backend
+    from sovtui.inference.hosts import HostTarget
+    from sovtui.inference.server import ManagedServer
 
 
 class Context:
@@ -33,19 +41,19 @@ class Context:
 
     # --- services ---------------------------------------------------------------
 
-    def host(self, name: str | None = None):  # type: ignore[no-untyped-def]
+    def host(self, name: str | None = None) -> HostTarget:
         """The Ollama host a command means (``--host``, OLLAMA_HOST, default)."""
         from sovtui.inference.hosts import resolve_host
 
         return resolve_host(self.config, name)
 
-    def backend(self, name: str | None = None):  # type: ignore[no-untyped-def]
+    def backend(self, name: str | None = None) -> Backend:
         """A ``Backend`` for that host; the caller closes it (``async with``)."""
         from sovtui.inference.backend import Backend
 
         return Backend(self.host(name))
 
-    def server(self, name: str | None = None):  # type: ignore[no-untyped-def]
+    def server(self, name: str | None = None) -> ManagedServer:
         """The managed ``ollama serve`` for that host."""
         from sovtui.inference.server import ManagedServer
 
@@ -53,13 +61,13 @@ class Context:
         return ManagedServer(self.paths, self.host(name), binary=backend.binary, start_timeout=backend.start_timeout)
 
     @cached_property
-    def vault(self):  # type: ignore[no-untyped-def]
+    def vault(self) -> Vault:
         """The vault in the config folder (locked until unlocked)."""
         from sovtui.identity.vault import Vault
 
         return Vault(self.paths.config_dir / "vault.json")
 
-    def update_config(self, change) -> Config:  # type: ignore[no-untyped-def]
+    def update_config(self, change: Callable[[Config], None]) -> Config:
         """Apply ``change`` to the file under a lock and refresh ``config``."""
         config = self.store.update(change)
         self.__dict__["config"] = config
