@@ -171,3 +171,15 @@ async def test_no_color_is_honoured(make_app, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app()
     assert app.no_color
+
+
+async def test_an_error_quoting_outside_text_is_shown_as_plain_text(make_app) -> None:
+    """A wallet's or relay's reason with markup or escapes neither crashes the app nor reaches the terminal."""
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.query_one("#chat-pane").notify("wallet said: [/] [link='x']pay me[/link] \x1b]52;c;bG5i\x07\x1b[2J", severity="error")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert shown == ["wallet said: [/] [link='x']pay me[/link] ]52;c;bG5i[2J"]
+        assert all(not n.markup for n in app._notifications)

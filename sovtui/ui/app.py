@@ -14,6 +14,7 @@ from functools import partial
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -22,6 +23,7 @@ from sovtui.config import DEFAULT_THEME
 from sovtui.context import Context
 from sovtui.errors import ConfigError, SovtuiError
 from sovtui.resources import themes_dir
+from sovtui.text import safe_line, safe_text
 from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.panes import PANES
 from sovtui.ui.panes.factory import PaneSlot, make_pane, pane_class
@@ -85,6 +87,27 @@ class SovtuiApp(App[int]):
         except ConfigError:
             wanted = DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification, as plain text with its control characters removed.
+
+        Notifications carry error messages, and those quote what came from
+        outside (a wallet's or relay's reason, a model server's error). With
+        Textual's default, markup, a ``[/]`` in such a message crashed the app
+        and ``[link=...]`` made a clickable link; an ESC reached the terminal.
+        No notification of sovtui's own uses markup, so ``markup`` is ignored
+        (widgets' ``notify`` passes True explicitly).
+        """
+        del markup
+        super().notify(safe_text(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False)
 
     # --- layout ---------------------------------------------------------------
 
