@@ -152,7 +152,7 @@ class ManagedServer:
                 raise SovtuiError(f"the Ollama binary configured in config.toml ({self.configured_binary}) is missing or not executable")
             raise OllamaNotInstalled()
         parts = urlsplit(self.target.url)
-        env = dict(os.environ)
+        env = child_environment()
         env["OLLAMA_HOST"] = f"{parts.hostname}:{parts.port or 11434}"
         ensure_private_dir(self.paths.log_dir)
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
@@ -216,6 +216,16 @@ class ManagedServer:
         _reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped the Ollama server sovtui started (pid {pid})"
+
+
+def child_environment() -> dict[str, str]:
+    """Our environment without sovtui's own variables, for a server that outlives us.
+
+    SOVTUI_PASSPHRASE (the vault's passphrase) and every other ``SOVTUI_*``
+    setting are sovtui's alone: a long-running ``ollama serve`` would keep them
+    in its environment, readable in /proc for as long as it runs.
+    """
+    return {name: value for name, value in os.environ.items() if not name.upper().startswith("SOVTUI_")}
 
 
 def _reap(pid: int) -> None:

@@ -135,3 +135,25 @@ def test_naming_a_host_does_not_import_the_client() -> None:
     code = "import sys; from sovtui.inference.hosts import parse_host; parse_host('x:1'); print('ollama' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_the_started_server_gets_no_sovtui_variables(
+    ctx: Context, stand_in_ollama: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The vault passphrase must not live on in a long-running ollama's environment (issue 14, 8)."""
+    from pathlib import Path
+
+    monkeypatch.setenv("SOVTUI_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setenv("SOVTUI_KEY_PASSWORD", "another secret")
+    monkeypatch.setenv("sovtui_lowercase", "also ours")
+    monkeypatch.setenv("KEEP_ME", "1")
+    server = ctx.server()
+    started = await server.start()
+    try:
+        environ = Path(f"/proc/{started.pid}/environ").read_bytes().split(b"\0")
+        names = {entry.split(b"=", 1)[0].decode() for entry in environ if entry}
+        assert b"correct horse" not in b"\0".join(environ)
+        assert not [name for name in names if name.upper().startswith("SOVTUI_")]
+        assert {"KEEP_ME", "OLLAMA_HOST", "PATH"} <= names  # the rest is passed on
+    finally:
+        await server.stop()
