@@ -246,7 +246,12 @@ def _read_input(path: str | None) -> str:
                 return handle.read()
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    return sys.stdin.read()
+        except UnicodeDecodeError:
+            raise UsageError(f"{path} is not UTF-8 text: a Nostr event is JSON in UTF-8") from None
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise UsageError("the input is not UTF-8 text: a Nostr event is JSON in UTF-8") from None
 
 
 def _book(ctx: Context):  # type: ignore[no-untyped-def]
@@ -272,24 +277,26 @@ def cmd_credential_list(args: argparse.Namespace, ctx: Context) -> int:
     if not kept:
         print("no credentials issued yet: 'sovtui keys credential issue --owner L --agent L2 --limit SATS --period day'")
     for credential, state in kept:
-        print(f"{state:<8} {credential.id[:12]}  {credential.describe()}")
+        print(f"{state:<8} {credential.id[:12]}  {credential.describe()}")  # describe() is safe to show
     return 0
 
 
 def cmd_credential_verify(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.identity import credentials
+    from sovtui.text import safe_line
 
     credential = credentials.parse(_read_input(args.file))
-    # A revocation handed over with --revocation counts, and so does one kept on this machine.
-    revoked = _book(ctx).state_of(credential) == "revoked"
-    if args.revocation and not revoked:
-        revoked = credentials.revokes(json.loads(_read_input(args.revocation)), credential)
-    report = {**credential.to_dict(), "revoked": revoked, "valid": not credential.expired and not revoked}
+    # A revocation handed over with --revocation counts, and so does one kept on this machine
+    # (by id or by address), and so does a newer version of the same credential kept here.
+    state = _book(ctx).state_of(credential)
+    if args.revocation and state != "revoked" and credentials.revokes(credentials.load_revocation(_read_input(args.revocation)), credential):
+        state = "revoked"
+    report = {**credential.to_dict(), "state": state, "revoked": state == "revoked", "replaced": state == "replaced", "valid": state == "live"}
     if args.json:
         print_json(report)
     else:
-        state = "REVOKED" if revoked else "EXPIRED" if credential.expired else "valid"
-        print(f"{state}: {report['agent']} may spend up to {credential.limit_sats:,} sats per {credential.period}, issued by {report['owner']}")
+        shown = state.upper() if state != "live" else "valid"
+        print(safe_line(f"{shown}: {report['agent']} may spend up to {credential.limit_sats:,} sats per {credential.period}, issued by {report['owner']}"))
     return 0 if report["valid"] else 1
 
 
@@ -297,6 +304,9 @@ def cmd_credential_revoke(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.identity import credentials
 
     credential = credentials.parse(_read_input(args.file))
+    if _book(ctx).state_of(credential) == "replaced":
+        # Its revocation names the address too, which would revoke the newer version as well.
+        raise UsageError("a newer credential for this agent replaces this one, so it is void already: revoke the newer one")
     revocation = credentials.revoke(_store(ctx, args), args.owner, credential)
     _book(ctx).keep(revocation)
     print(json.dumps(revocation, ensure_ascii=False))

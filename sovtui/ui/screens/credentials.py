@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 
 from sovtui.amounts import parse_sats
 from sovtui.errors import SovtuiError
+from sovtui.text import safe_line
 from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.vault_gate import ensure_open, run_in_thread
 
@@ -84,7 +85,8 @@ class CredentialsScreen(ModalScreen[None]):
         for credential, state in self.kept:
             npub = nip19.hex_to_npub(credential.agent)
             agent = labels.get(credential.agent) or f"{npub[:12]}…{npub[-6:]}"
-            table.add_row(state, agent, f"{credential.limit_sats:,} sats/{credential.period}", credential.expires_on, credential.id[:12], key=credential.id)
+            row = (state, agent, f"{credential.limit_sats:,} sats/{credential.period}", credential.expires_on, credential.id[:12])
+            table.add_row(*(safe_line(cell) for cell in row), key=credential.id)
         empty = self.query_one("#credentials-empty", Static)
         empty.update("" if self.kept else "No credential issued yet. Press n to let an agent key spend within a limit you sign.")
         empty.display = not self.kept
@@ -99,13 +101,18 @@ class CredentialsScreen(ModalScreen[None]):
         return self.kept[table.cursor_row]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        from sovtui.ui.screens.text_view import TextViewScreen, event_json
+        import json
+
+        from sovtui.ui.screens.text_view import TextViewScreen
 
         event.stop()
         chosen = self.selected()
         if chosen is not None:
             credential, state = chosen
-            self.app.push_screen(TextViewScreen(f"Credential ({state})", event_json(credential.event), summary=credential.describe()))
+            # ASCII JSON: whatever the event holds shows as \u escapes, not as terminal codes, and
+            # what `c` copies is still the same signed event.
+            shown = json.dumps(credential.event, indent=1, ensure_ascii=True)
+            self.app.push_screen(TextViewScreen(f"Credential ({state})", shown, summary=credential.describe()))
 
     @work(exclusive=True, group="credentials")
     async def action_issue(self) -> None:
@@ -169,6 +176,10 @@ class CredentialsScreen(ModalScreen[None]):
         if state == "revoked":
             self.notify("this credential is already revoked", timeout=2)
             return
+        if state == "replaced":
+            # Its revocation names the address too, which would revoke the newer version as well.
+            self.notify("a newer credential for this agent replaces this one, so it is void already: revoke the newer one", timeout=4)
+            return
         if not await ensure_open(self.app, self.ctx.vault, create=False):
             return
         owners = [k for k in self.store().list() if k.pubkey == credential.owner]
@@ -192,7 +203,6 @@ class CredentialsScreen(ModalScreen[None]):
     async def action_verify(self) -> None:
         """Check a credential an agent shows: signature, expiry, and any revocation kept here."""
         from sovtui.identity import credentials, nip19
-        from sovtui.identity.errors import KeyFormatError
         from sovtui.ui.screens.dialogs import PasteDialog
 
         text = await self.app.push_screen_wait(PasteDialog("Paste a credential (JSON)"))
@@ -200,12 +210,14 @@ class CredentialsScreen(ModalScreen[None]):
             return
         try:
             credential = credentials.parse(text)
-        except (KeyFormatError, ValueError) as exc:
-            self.notify(f"not valid: {exc}" if isinstance(exc, KeyFormatError) else "not valid: this is not JSON", severity="error", timeout=6)
+        except SovtuiError as exc:  # parse turns any malformed input into one
+            self.notify(safe_line(f"not valid: {exc}"), severity="error", timeout=6)
             return
         state = self.book().state_of(credential)
         if state == "revoked":
             self.notify("REVOKED by its owner: " + credential.describe(), severity="error", timeout=8)
+        elif state == "replaced":
+            self.notify("REPLACED by a newer credential for this agent: " + credential.describe(), severity="error", timeout=8)
         elif state == "expired":
             self.notify("EXPIRED: " + credential.describe(), severity="warning", timeout=8)
         else:
