@@ -3,17 +3,43 @@
 pynostr's ``PrivateKey.from_nsec`` accepts any bech32 string (an npub
 included) without looking at its prefix; every decoder here checks the
 prefix, the checksum and the length, and says which of them is wrong.
+
+Whatever text is handed in, a decoder returns a value or raises
+KeyFormatError (tests/identity/test_properties_nip19_nip49.py tries it), and
+the message never repeats the text: it may be someone's secret key.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pynostr.bech32 import Encoding, bech32_decode, bech32_encode, convertbits
 
 from sovtui.identity.errors import KeyFormatError
 
-_KIND_OF = {"npub": "public key", "nsec": "secret key", "note": "note id", "nprofile": "profile", "ncryptsec": "encrypted secret key"}
+_KIND_OF = {
+    "npub": "public key",
+    "nsec": "secret key",
+    "note": "note id",
+    "nprofile": "profile",
+    "ncryptsec": "encrypted secret key",
+    "nevent": "event",
+    "naddr": "addressable event",
+    "nrelay": "relay",
+}
+#: NIP-19: "Bech32-formatted strings SHOULD be limited in size to 5000 characters".
+MAX_LENGTH = 5000
+#: Prefixes named in an error: those above, and Lightning invoices and offers. Any other text before a
+#: "1" is not repeated back: it could be the start of a secret key pasted in the wrong form.
+_NAMED_ELSEWHERE = re.compile(r"ln[a-z]{1,6}[0-9]*[munp]?")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _bytes32(hex_: str, what: str) -> bytes:
+    if not isinstance(hex_, str) or not _HEX64.fullmatch(hex_.lower()):
+        raise KeyFormatError(f"a {what} is 64 hex digits")
+    return bytes.fromhex(hex_)
 
 
 def encode(prefix: str, data: bytes) -> str:
@@ -25,16 +51,22 @@ def encode(prefix: str, data: bytes) -> str:
 def decode(text: str, expected: str) -> bytes:
     """The bytes in ``text``, which must be a valid ``expected`` (e.g. "nsec")."""
     text = text.strip()
+    if text[:6].lower() == "nostr:":  # a NIP-21 URI
+        text = text[6:]
     want = _KIND_OF.get(expected, expected)
     if not text:
         raise KeyFormatError(f"expected an {expected} ({want}), got nothing")
+    if len(text) > MAX_LENGTH:
+        raise KeyFormatError(f"expected an {expected} ({want}): this text is longer than NIP-19's {MAX_LENGTH} characters")
     lowered = text.lower()
     prefix = lowered[: lowered.rfind("1")] if "1" in lowered else ""
     if prefix and prefix != expected:
         got = _KIND_OF.get(prefix)
         if got:
             raise KeyFormatError(f"that is an {prefix} ({got}), not an {expected} ({want})")
-        raise KeyFormatError(f"expected an {expected}… ({want}), got text starting {prefix[:10]!r}")
+        if _NAMED_ELSEWHERE.fullmatch(prefix):
+            raise KeyFormatError(f"expected an {expected}… ({want}), got text starting {prefix!r}")
+        raise KeyFormatError(f"expected an {expected}… ({want}), and this is not one")
     if not prefix:
         raise KeyFormatError(f"expected an {expected}… ({want}), and this is not bech32")
     hrp, words, spec = bech32_decode(text)
@@ -63,12 +95,20 @@ def nsec_to_hex(nsec: str) -> str:
     return _key32(nsec, "nsec")
 
 
+def note_to_hex(note: str) -> str:
+    return _key32(note, "note")
+
+
 def hex_to_npub(public_key_hex: str) -> str:
-    return encode("npub", bytes.fromhex(public_key_hex))
+    return encode("npub", _bytes32(public_key_hex, "public key"))
 
 
 def hex_to_nsec(secret_key_hex: str) -> str:
-    return encode("nsec", bytes.fromhex(secret_key_hex))
+    return encode("nsec", _bytes32(secret_key_hex, "secret key"))
+
+
+def hex_to_note(event_id_hex: str) -> str:
+    return encode("note", _bytes32(event_id_hex, "note id"))
 
 
 @dataclass(frozen=True)
@@ -78,9 +118,12 @@ class Profile:
 
 
 def encode_nprofile(pubkey_hex: str, relays: list[str] | tuple[str, ...] = ()) -> str:
-    tlv = bytes([0, 32]) + bytes.fromhex(pubkey_hex)
+    tlv = bytes([0, 32]) + _bytes32(pubkey_hex, "public key")
     for relay in relays:
-        raw = relay.encode("utf-8")
+        try:
+            raw = relay.encode("utf-8")
+        except UnicodeEncodeError:
+            raise KeyFormatError("a relay URL holds text that is not valid Unicode (a lone surrogate)") from None
         if len(raw) > 255:
             raise KeyFormatError(f"relay URL too long for an nprofile: {relay[:40]}…")
         tlv += bytes([1, len(raw)]) + raw

@@ -18,13 +18,19 @@ from sovtui.identity.errors import KeyFormatError, WrongPassword
 
 VERSION = 0x02
 DEFAULT_LOG_N = 16
+#: scrypt's n = 2**log_n must be above 1; log_n 22 already takes 4 GiB (NIP-49's table stops there).
+MIN_LOG_N, MAX_LOG_N = 1, 22
 
 #: Key-security byte: handled insecurely / never known to be / not tracked.
 INSECURE, SECURE, UNKNOWN = 0x00, 0x01, 0x02
 
 
 def normalize(password: str) -> bytes:
-    return unicodedata.normalize("NFKC", password).encode("utf-8")
+    try:
+        return unicodedata.normalize("NFKC", password).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate: what a terminal's invalid UTF-8 becomes in Python. No client could type it again.
+        raise KeyFormatError("the password holds characters that are not valid Unicode: type it again") from None
 
 
 def derive_key(password: str, salt: bytes, log_n: int) -> bytes:
@@ -35,9 +41,14 @@ def derive_key(password: str, salt: bytes, log_n: int) -> bytes:
 def encrypt(secret_key_hex: str, password: str, *, log_n: int = DEFAULT_LOG_N, key_security: int = UNKNOWN) -> str:
     from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
 
-    secret = bytes.fromhex(secret_key_hex)
+    try:
+        secret = bytes.fromhex(secret_key_hex)
+    except ValueError:
+        raise KeyFormatError("a secret key is 64 hex digits") from None
     if len(secret) != 32:
         raise KeyFormatError("a secret key is 32 bytes")
+    if not MIN_LOG_N <= log_n <= MAX_LOG_N or key_security not in (INSECURE, SECURE, UNKNOWN):
+        raise KeyFormatError(f"NIP-49 takes log_n {MIN_LOG_N}-{MAX_LOG_N} and a key-security byte 0, 1 or 2")
     salt, nonce = os.urandom(16), os.urandom(24)
     key = derive_key(password, salt, log_n)
     ad = bytes([key_security])
@@ -56,8 +67,10 @@ def decrypt(ncryptsec: str, password: str) -> str:
     version, log_n = data[0], data[1]
     if version != VERSION:
         raise KeyFormatError(f"this ncryptsec is version {version}; sovtui reads version {VERSION}")
-    if log_n > 22:
+    if log_n > MAX_LOG_N:
         raise KeyFormatError(f"this ncryptsec asks for scrypt log_n {log_n}, more memory than sovtui will use")
+    if log_n < MIN_LOG_N:
+        raise KeyFormatError(f"this ncryptsec asks for scrypt log_n {log_n}, which scrypt cannot run: it is damaged")
     salt, nonce, ad, ciphertext = data[2:18], data[18:42], data[42:43], data[43:]
     key = derive_key(password, salt, log_n)
     try:
@@ -68,4 +81,7 @@ def decrypt(ncryptsec: str, password: str) -> str:
 
 
 def key_security(ncryptsec: str) -> int:
-    return nip19.decode(ncryptsec, "ncryptsec")[42]
+    data = nip19.decode(ncryptsec, "ncryptsec")
+    if len(data) != 91:
+        raise KeyFormatError(f"an ncryptsec holds 91 bytes, this one {len(data)}")
+    return data[42]

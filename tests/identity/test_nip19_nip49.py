@@ -81,3 +81,41 @@ def test_nip49_round_trip_layout() -> None:
 
 def test_default_strength_is_log_n_16() -> None:
     assert nip49.DEFAULT_LOG_N == 16
+
+
+# --- issue 14: what the property tests found, pinned --------------------------------------------------
+
+
+def test_a_short_ncryptsec_is_an_error_not_an_index_error() -> None:
+    with pytest.raises(KeyFormatError, match="91 bytes"):
+        nip49.key_security("ncryptsec106gcj8")
+
+
+def test_an_ncryptsec_asking_for_log_n_0_is_damaged() -> None:
+    raw = bytearray(nip19.decode(nip49.encrypt(NSEC_HEX, "pw", log_n=4), "ncryptsec"))
+    raw[1] = 0
+    with pytest.raises(KeyFormatError, match="log_n 0"):
+        nip49.decrypt(nip19.encode("ncryptsec", bytes(raw)), "pw")
+
+
+def test_a_password_that_is_not_unicode_is_refused_clearly() -> None:
+    with pytest.raises(KeyFormatError, match="not valid Unicode"):
+        nip49.encrypt(NSEC_HEX, "pw\ud800", log_n=4)
+    with pytest.raises(KeyFormatError, match="not valid Unicode"):
+        nip49.decrypt(NCRYPTSEC, "\udcff")
+
+
+def test_the_start_of_a_mistyped_secret_is_not_repeated() -> None:
+    pasted = "0x" + NSEC_HEX  # a "1" inside makes everything before it look like a bech32 prefix
+    with pytest.raises(KeyFormatError) as info:
+        nip19.nsec_to_hex(pasted)
+    assert NSEC_HEX[:6] not in str(info.value)
+
+
+def test_nip21_uris_long_text_and_notes() -> None:
+    assert nip19.npub_to_hex("nostr:" + NPUB) == NPUB_HEX
+    assert nip19.note_to_hex(nip19.hex_to_note(NPUB_HEX)) == NPUB_HEX
+    with pytest.raises(KeyFormatError, match="5000"):
+        nip19.npub_to_hex("npub1" + "q" * 6000)
+    with pytest.raises(KeyFormatError, match="64 hex digits"):
+        nip19.hex_to_npub("ab")
