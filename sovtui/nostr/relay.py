@@ -11,6 +11,15 @@ Every event a relay delivers is checked (``events.is_valid``) before a
 subscriber sees it: a relay can drop, delay or forge, and none of that may
 reach the wallet as truth. Published events are never re-sent after a drop:
 for a payment, a second copy could mean a second payment.
+
+A relay is a stranger, so nothing it sends can stop its reader: a message
+that is not JSON, not a relay message, of the wrong shape or types, nested
+too deeply, a binary frame, an event that fails verification or comes for a
+subscription we never opened, an OK for an event we never sent: each is
+dropped and counted (``Relay.dropped``, ``RelayPool.dropped``) and the
+connection goes on. Text a relay writes (NOTICE, CLOSED and OK reasons, its
+close reason) passes through ``sovtui.text.safe_line`` before anything here
+keeps or raises it, so it can be shown on a terminal as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import json
 import logging
 import random
 import secrets
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,11 +38,16 @@ from urllib.parse import urlsplit
 
 from sovtui.errors import SovtuiError
 from sovtui.nostr.events import is_valid
+from sovtui.text import safe_line
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5.0
 MAX_BACKOFF = 30.0
+#: The largest message a relay may send; a bigger one ends the connection (tornado's rule).
+MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+#: How much of a relay's own text (a NOTICE, a reason) is kept.
+MAX_RELAY_TEXT = 300
 
 
 class RelayError(SovtuiError):
@@ -45,6 +60,17 @@ def check_relay_url(url: str) -> str:
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise RelayError(f"not a relay address: {url!r} (expected wss://host or ws://host:port)")
     return url.strip()
+
+
+def relay_text(value: str, limit: int = MAX_RELAY_TEXT) -> str:
+    """Text a relay wrote, safe to show: one line, no control codes, valid UTF-8, at most ``limit`` characters."""
+    text = value[: limit * 4].encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
+    text = safe_line(text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Drop(Exception):
+    """A relay message we cannot use; ``args[0]`` says why (one of a few fixed reasons)."""
 
 
 @dataclass
@@ -95,7 +121,24 @@ class Relay:
         self._conn: Any = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._reading = False
         self._oks: dict[str, asyncio.Future[tuple[bool, str]]] = {}
+        #: Messages dropped, by reason ("not JSON", "event fails verification" ...).
+        self.dropped: Counter[str] = Counter()
+        #: Messages received over every connection so far.
+        self.received = 0
+        #: The relay's last NOTICE, made safe to show.
+        self.last_notice: str | None = None
+
+    @property
+    def dropped_total(self) -> int:
+        """How many messages from this relay were dropped as unusable."""
+        return sum(self.dropped.values())
+
+    @property
+    def reading(self) -> bool:
+        """True while a connection is up and its reader is taking messages."""
+        return self._reading and self.connected.is_set()
 
     def start(self) -> None:
         if self._task is None:
@@ -118,7 +161,7 @@ class Relay:
         try:
             self._conn.write_message(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
         except Exception as exc:  # noqa: BLE001 - tornado's WebSocketClosedError and friends
-            self.last_error = str(exc) or type(exc).__name__
+            self.last_error = _describe(exc)
             return False
         return True
 
@@ -134,7 +177,7 @@ class Relay:
         while not self._stopping:
             try:
                 self._conn = await asyncio.wait_for(
-                    websocket_connect(self.url, connect_timeout=self.pool.connect_timeout, max_message_size=4 * 1024 * 1024),
+                    websocket_connect(self.url, connect_timeout=self.pool.connect_timeout, max_message_size=MAX_MESSAGE_SIZE),
                     self.pool.connect_timeout + 1,
                 )
             except asyncio.CancelledError:
@@ -146,9 +189,18 @@ class Relay:
                 backoff = self._backoff_start
                 self.last_error = None
                 self.connected.set()
-                self.pool._on_connect(self)
-                await self._read()
-                self.connected.clear()
+                try:
+                    self.pool._on_connect(self)
+                    await self._read()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - never a dead reader on a relay shown as connected
+                    self.last_error = _describe(exc)
+                    log.warning("relay %s: reader stopped (%s); reconnecting", self.url, self.last_error)
+                finally:
+                    self.connected.clear()
+                    with contextlib.suppress(Exception):
+                        self._conn.close()
                 self._fail_pending("the relay closed the connection")
                 self.pool._on_disconnect(self)
             if self._stopping:
@@ -157,41 +209,109 @@ class Relay:
             backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def _read(self) -> None:
-        while True:
-            raw = await self._conn.read_message()
-            if raw is None:
-                self.last_error = "connection closed"
-                return
-            self._handle(raw)
+        self._reading = True
+        try:
+            while True:
+                raw = await self._conn.read_message()
+                if raw is None:
+                    self.last_error = self._close_description()
+                    return
+                self._handle(raw)
+        finally:
+            self._reading = False
+
+    def _close_description(self) -> str:
+        code = getattr(self._conn, "close_code", None)
+        reason = getattr(self._conn, "close_reason", None)
+        if code is None:
+            return "connection closed"
+        said = relay_text(reason) if isinstance(reason, str) and reason else ""
+        return f"connection closed by the relay ({code}{': ' + said if said else ''})"
 
     def _handle(self, raw: str | bytes) -> None:
+        """Act on one message; a message we cannot use is dropped and counted, never raised."""
+        self.received += 1
+        try:
+            self._dispatch(raw)
+        except _Drop as drop:
+            reason = drop.args[0]
+        except RecursionError:
+            reason = "nested too deeply"
+        except Exception as exc:  # noqa: BLE001 - one relay's message must never stop its reader
+            reason = "unreadable"
+            log.debug("relay %s: message raised %s", self.url, type(exc).__name__)
+        else:
+            return
+        self.dropped[reason] += 1
+        log.debug("relay %s: dropped a message (%s)", self.url, reason)
+
+    def _dispatch(self, raw: str | bytes) -> None:
+        if not isinstance(raw, str):
+            raise _Drop("binary frame")
         try:
             message = json.loads(raw)
+        except RecursionError:
+            raise _Drop("nested too deeply") from None
         except ValueError:
-            log.debug("relay %s sent something that is not JSON", self.url)
-            return
+            raise _Drop("not JSON") from None
         if not isinstance(message, list) or not message or not isinstance(message[0], str):
-            return
-        kind = message[0]
-        if kind == "EVENT" and len(message) == 3:
-            subscription = self.pool._subscriptions.get(message[1]) if isinstance(message[1], str) else None
-            if subscription is not None and is_valid(message[2]) and _matches(message[2], subscription.filters):
-                subscription.deliver(message[2])
-        elif kind == "EOSE" and len(message) >= 2:
-            subscription = self.pool._subscriptions.get(message[1])
-            if subscription is not None:
-                subscription.relay_done(self.url)
-        elif kind == "CLOSED" and len(message) >= 2:
-            subscription = self.pool._subscriptions.get(message[1])
-            if subscription is not None:
-                subscription.closed[self.url] = str(message[2]) if len(message) > 2 else ""
-                subscription.relay_done(self.url)
-        elif kind == "OK" and len(message) >= 3:
-            future = self._oks.pop(str(message[1]), None)
-            if future is not None and not future.done():
-                future.set_result((message[2] is True, str(message[3]) if len(message) > 3 else ""))
-        elif kind == "NOTICE" and len(message) >= 2:
-            log.info("relay %s notice: %s", self.url, str(message[1])[:200])
+            raise _Drop("not a relay message")
+        kind, args = message[0], message[1:]
+        if kind == "EVENT":
+            self._on_event(args)
+        elif kind == "EOSE":
+            if len(args) != 1 or not isinstance(args[0], str):
+                raise _Drop("malformed EOSE")
+            self._subscription(args[0], "EOSE").relay_done(self.url)
+        elif kind == "CLOSED":
+            if not 1 <= len(args) <= 2 or not all(isinstance(a, str) for a in args):
+                raise _Drop("malformed CLOSED")
+            subscription = self._subscription(args[0], "CLOSED")
+            subscription.closed[self.url] = relay_text(args[1]) if len(args) > 1 else ""
+            subscription.relay_done(self.url)
+        elif kind == "OK":
+            self._on_ok(args)
+        elif kind == "NOTICE":
+            if len(args) != 1 or not isinstance(args[0], str):
+                raise _Drop("malformed NOTICE")
+            self.last_notice = relay_text(args[0])
+            log.info("relay %s notice: %s", self.url, self.last_notice)
+        else:
+            raise _Drop("unsupported message type")
+
+    def _subscription(self, sub_id: str, what: str) -> Subscription:
+        subscription = self.pool._subscriptions.get(sub_id)
+        if subscription is None:
+            raise _Drop(f"{what} for a subscription not open")
+        return subscription
+
+    def _on_event(self, args: list[Any]) -> None:
+        if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
+            raise _Drop("malformed EVENT")
+        subscription = self._subscription(args[0], "EVENT")
+        event = args[1]
+        try:
+            valid = is_valid(event)
+        except Exception:  # noqa: BLE001 - a lone surrogate cannot even be hashed for its id
+            valid = False
+        if not valid:
+            raise _Drop("event fails verification")
+        if not _matches(event, subscription.filters):
+            raise _Drop("event outside the filter")
+        subscription.deliver(event)
+
+    def _on_ok(self, args: list[Any]) -> None:
+        if (
+            not 2 <= len(args) <= 3
+            or not isinstance(args[0], str)
+            or not isinstance(args[1], bool)
+            or (len(args) == 3 and not isinstance(args[2], str))
+        ):
+            raise _Drop("malformed OK")
+        future = self._oks.pop(args[0], None)
+        if future is None or future.done():
+            raise _Drop("OK for an event not sent")
+        future.set_result((args[1], relay_text(args[2]) if len(args) == 3 else ""))
 
     def _fail_pending(self, reason: str) -> None:
         for future in self._oks.values():
@@ -221,6 +341,11 @@ class RelayPool:
     @property
     def connected(self) -> list[str]:
         return [r.url for r in self.relays if r.connected.is_set()]
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """How many unusable messages each relay has sent (see ``Relay.dropped`` for why)."""
+        return {r.url: r.dropped_total for r in self.relays}
 
     async def connect(self, timeout: float | None = None) -> list[str]:
         """Start every relay; return once one is up, or raise if none comes up in time."""
@@ -310,9 +435,10 @@ def _matches_one(event: dict[str, Any], flt: dict[str, Any]) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
+    """One safe line for an error; its text may carry the relay's words (an HTTP reason)."""
     if isinstance(exc, TimeoutError):
         return "timed out"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     text = str(exc).strip()
-    return text.splitlines()[0][:160] if text else type(exc).__name__
+    return relay_text(text.splitlines()[0], 160) if text else type(exc).__name__

@@ -6,9 +6,11 @@ import asyncio
 import json
 
 import pytest
+from hypothesis import strategies as st
 
 from sovtui.nostr.events import is_valid, public_key_of, sign_event
 from sovtui.nostr.relay import RelayError, RelayPool, check_relay_url
+from sovtui.text import is_safe
 from tests.egress import allow_endpoint
 from tests.ollama_fixtures import free_port
 
@@ -130,3 +132,148 @@ async def test_events_that_do_not_match_the_filter_or_verify_are_dropped(relay):
 def test_relay_address_must_be_a_websocket_url(url):
     with pytest.raises(RelayError, match="not a relay address"):
         check_relay_url(url)
+
+
+# --- what a relay sends wrong (issue 14, finding 6) -----------------------------
+
+
+class _Wire:
+    """A stand-in for tornado's connection: hands the reader these messages, then a close."""
+
+    def __init__(self, messages: list[str | bytes]) -> None:
+        self.messages = list(messages)
+        self.close_code = None
+        self.close_reason = None
+        self.sent: list[str] = []
+
+    async def read_message(self) -> str | bytes | None:
+        return self.messages.pop(0) if self.messages else None
+
+    def write_message(self, message: str) -> None:
+        self.sent.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+def _offline_pool() -> tuple[RelayPool, object]:
+    """A pool with one relay and one open subscription, no network."""
+    from sovtui.nostr.relay import Subscription
+
+    pool = RelayPool(["ws://127.0.0.1:9"])
+    subscription = Subscription(id="sub1", filters=[{"kinds": [1]}])
+    pool._subscriptions[subscription.id] = subscription
+    return pool, subscription
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '["EOSE", []]',
+        '["CLOSED", {}]',
+        '["EVENT", [], {}]',
+        '["OK", {}, true, ""]',
+        "[" * 50_000 + "]" * 50_000,
+        '["EVENT", "sub1", {"id": "\\ud800"}]',
+    ],
+    ids=["EOSE-list", "CLOSED-object", "EVENT-list-id", "OK-object-id", "deep-nesting", "lone-surrogate"],
+)
+async def test_one_bad_message_is_dropped_and_counted_and_the_reader_goes_on(message: str) -> None:
+    pool, subscription = _offline_pool()
+    relay = pool.relays[0]
+    good = sign_event(ALICE, 1, "after the bad one")
+    relay._conn = _Wire([message, json.dumps(["EVENT", "sub1", good])])
+    await relay._read()  # returns at the close, not at the bad message
+    assert relay.dropped_total == 1
+    assert subscription.events.get_nowait() == good
+
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+    | st.text(st.characters(codec=None, categories=["Cs", "Cc", "Cf", "Zl", "Zp"]), max_size=8)
+    | st.sampled_from(["sub1", "EVENT", "\x1b]52;c;aGk=\x07", "\ud800", "ab" * 32])
+)
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@st.composite
+def _events(draw):  # type: ignore[no-untyped-def]
+    """A good event, or one with a field replaced, removed or added."""
+    event = dict(_GOOD)
+    action = draw(st.sampled_from(["keep", "replace", "remove", "add"]))
+    key = draw(st.sampled_from(sorted(event)))
+    if action == "replace":
+        event[key] = draw(_json)
+    elif action == "remove":
+        del event[key]
+    elif action == "add":
+        event[draw(st.text(max_size=5))] = draw(_json)
+    return event
+
+
+_GOOD = sign_event(ALICE, 1, "a good event")
+_messages = st.one_of(
+    _json,
+    st.tuples(
+        st.sampled_from(["EVENT", "EOSE", "CLOSED", "OK", "NOTICE", "AUTH", "COUNT", ""]),
+        st.lists(st.one_of(_json, st.just("sub1"), st.just(_GOOD["id"]), _events()), max_size=4),
+    ).map(lambda t: [t[0], *t[1]]),
+)
+
+
+def test_no_relay_message_raises_out_of_the_reader() -> None:
+    """Random JSON, random text and random bytes: each is handled or dropped and counted."""
+    from hypothesis import given, settings
+
+    loop = asyncio.new_event_loop()
+
+    async def read(raw: list[str | bytes]) -> tuple[object, object]:
+        pool, subscription = _offline_pool()
+        relay = pool.relays[0]
+        relay.expect_ok(_GOOD["id"])
+        relay._conn = _Wire([*raw, json.dumps(["EVENT", "sub1", _GOOD])])
+        await relay._read()
+        return relay, subscription
+
+    @settings(max_examples=1000, deadline=None)
+    @given(st.lists(_messages.map(json.dumps) | st.text(max_size=40) | st.binary(max_size=40), max_size=8))
+    def check(raw: list[str | bytes]) -> None:
+        relay, subscription = loop.run_until_complete(read(raw))
+        assert relay.received == len(raw) + 1
+        assert relay.dropped_total <= len(raw)
+        assert subscription.events.qsize() >= 1  # the good event still got through
+        for reason in subscription.closed.values():
+            assert is_safe(reason, one_line=True)
+            reason.encode("utf-8")
+        if relay.last_notice is not None:
+            assert is_safe(relay.last_notice, one_line=True)
+            relay.last_notice.encode("utf-8")
+
+    try:
+        check()
+    finally:
+        loop.close()
+
+
+def test_what_a_relay_writes_is_safe_to_show() -> None:
+    from hypothesis import given, settings
+
+    from sovtui.nostr.relay import relay_text
+
+    @settings(max_examples=1000, deadline=None)
+    @given(st.text(st.characters(codec=None), max_size=400))
+    def check(value: str) -> None:
+        shown = relay_text(value)
+        assert is_safe(shown, one_line=True)
+        shown.encode("utf-8")
+        assert len(shown) <= 300
+
+    check()
