@@ -35,6 +35,8 @@ KIND = 30078
 REVOCATION_KIND = 5
 PERIODS = ("day", "week", "month")
 D_PREFIX = "sovtui-credential:"
+#: NIP-01's fields; any other a copy carries (a client's "relays", "seen_on" ...) is not signed and is dropped.
+EVENT_FIELDS = ("id", "pubkey", "created_at", "kind", "tags", "content", "sig")
 #: Every sat there will ever be: a larger limit is not a limit.
 MAX_SATS = 2_100_000_000_000_000
 _AMOUNT = re.compile(r"[1-9][0-9]{0,15}")
@@ -179,7 +181,8 @@ def parse(event: dict[str, Any] | str | bytes) -> Credential:
         raise KeyFormatError("this credential's limit is not a positive whole number of sats")
     if not _UNIX_TIME.fullmatch(expiration[1]):
         raise KeyFormatError("this credential's expiration is not a unix time")
-    return Credential(data["id"], data["pubkey"], p[1], int(limit[1]), limit[3], int(expiration[1]), data, data["created_at"])
+    event = {name: data[name] for name in EVENT_FIELDS}  # what is signed, and the id and sig; nothing else is kept
+    return Credential(data["id"], data["pubkey"], p[1], int(limit[1]), limit[3], int(expiration[1]), event, data["created_at"])
 
 
 def revoke(store: KeyStore, owner: str, credential: Credential) -> dict[str, Any]:
@@ -251,16 +254,17 @@ class CredentialBook:
 
     @staticmethod
     def _split(events: list[dict[str, Any]]) -> tuple[list[Credential], list[dict[str, Any]]]:
-        found, revocations = [], []
+        found: dict[str, Credential] = {}  # by id: the same event kept twice (a copied file) is one credential
+        revocations = []
         for event in events:
             if event["kind"] == REVOCATION_KIND:
                 revocations.append(event)
-            elif event["kind"] == KIND:
+            elif event["kind"] == KIND and event["id"] not in found:
                 try:
-                    found.append(parse(event))
+                    found[event["id"]] = parse(event)
                 except KeyFormatError:
                     continue
-        return found, revocations
+        return list(found.values()), revocations
 
     @staticmethod
     def _state(credential: Credential, credentials: list[Credential], revocations: list[dict[str, Any]]) -> str:
