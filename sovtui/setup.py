@@ -85,11 +85,15 @@ def apply_inference(ctx: Context, target: HostTarget, model: str | None) -> list
 def create_owner_key(ctx: Context, label: str, passphrase: str | None, *, secret_text: str | None = None) -> Any:
     """Create the vault if needed and make (or import) the owner key; its KeyInfo."""
     from sovtui.identity.keys import KeyStore
+    from sovtui.identity.vault import VaultExists
 
     vault = ctx.vault
-    if not vault.exists:
-        vault.create(passphrase or None)
-    elif not vault.is_unlocked:
+    try:
+        if not vault.exists:
+            vault.create(passphrase or None)
+    except VaultExists:
+        pass  # another sovtui made it a moment ago: it is opened below, if this passphrase is its
+    if not vault.still_current():
         vault.unlock(passphrase if vault.is_protected else None)
     store = KeyStore(vault)
     if secret_text:

@@ -109,22 +109,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def open_vault(ctx: Context, args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
-    from sovtui.identity.vault import VaultError
+    from sovtui.identity.vault import VaultError, VaultExists
 
     vault = ctx.vault
+    passphrase: str | None = None
     if not vault.exists:
         if not create:
             raise VaultError("you have no keys yet: create one with 'sovtui keys new --label me'")
-        if getattr(args, "unprotected", False):
-            vault.create(None)
-            print("sovtui: the vault is UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
+        try:
+            if getattr(args, "unprotected", False):
+                vault.create(None)
+                print("sovtui: the vault is UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
+                return vault
+            passphrase = get_passphrase(args, prompt="new vault passphrase: ", confirm=True)
+            if not passphrase:
+                raise UsageError("an empty passphrase protects nothing: choose one, or pass --unprotected to keep keys in plain text")
+            vault.create(passphrase)
             return vault
-        passphrase = get_passphrase(args, prompt="new vault passphrase: ", confirm=True)
-        if not passphrase:
-            raise UsageError("an empty passphrase protects nothing: choose one, or pass --unprotected to keep keys in plain text")
-        vault.create(passphrase)
-        return vault
-    vault.unlock(get_passphrase(args) if vault.is_protected else None)
+        except VaultExists:
+            pass  # another sovtui made it a moment ago: open that one, with the passphrase given (if it is its)
+    if vault.is_protected:
+        vault.unlock(passphrase if passphrase is not None else get_passphrase(args))
+    else:
+        vault.unlock(None)
+        if passphrase is not None:
+            print("sovtui: another sovtui just made the vault UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
     return vault
 
 
@@ -192,17 +201,25 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity.vault import UntrustedEntry
+
     store = _store(ctx, args)
-    info = store.get(args.label)
+    label = args.label
+    try:
+        shown = f"{label} ({store.get(label).short_npub})"
+    except UntrustedEntry as exc:
+        if (exc.section, exc.name) != ("keys", label):
+            raise
+        shown = f"{label} (an entry the vault refuses to trust)"  # the one way to get rid of it
     typed = args.confirm
     if typed is None:
         if not is_tty(sys.stdin):
-            raise UsageError(f"not deleting {info.label} without confirmation: add --confirm {info.label}")
-        typed = input(f"this deletes {info.label} ({info.short_npub}) for good; type its label to confirm: ").strip()
-    if typed != info.label:
+            raise UsageError(f"not deleting {label} without confirmation: add --confirm {label}")
+        typed = input(f"this deletes {shown} for good; type its label to confirm: ").strip()
+    if typed != label:
         raise UsageError("the label typed does not match: nothing was deleted")
-    store.delete(info.label)
-    print(f"deleted {info.label}")
+    store.vault.delete_key(label)
+    print(f"deleted {label}")
     return 0
 
 

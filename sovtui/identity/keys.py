@@ -15,10 +15,10 @@ from typing import Any
 
 from sovtui.identity import nip19, nip49
 from sovtui.identity.errors import KeyFormatError
+from sovtui.identity.vault import LABEL as _LABEL
 from sovtui.identity.vault import Vault, VaultError
 
 ROLES = ("owner", "agent")
-_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
