@@ -2,13 +2,15 @@
 
 In order: ``--passphrase-file PATH``, the ``SOVTUI_PASSPHRASE`` variable (for
 scripts), else a prompt on the terminal (getpass, no echo). With no terminal
-and neither of the others, a clear error.
+and neither of the others, a clear error. A passphrase file that group or
+others may read or change is refused, as ssh refuses such a private key.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -22,13 +24,28 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
 def get_passphrase(args: argparse.Namespace, *, prompt: str = "vault passphrase: ", confirm: bool = False) -> str:
     path = getattr(args, "passphrase_file", None)
     if path:
-        try:
-            return Path(path).expanduser().read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError):
-            raise UsageError(f"cannot read a passphrase from {path}") from None
+        return read_passphrase_file(Path(path).expanduser())
     if "SOVTUI_PASSPHRASE" in os.environ:
         return os.environ["SOVTUI_PASSPHRASE"]
     return ask(prompt, confirm=confirm, what="the vault passphrase", hint="set SOVTUI_PASSPHRASE or use --passphrase-file")
+
+
+def read_passphrase_file(path: Path) -> str:
+    """The first line of ``path``, refused (as ssh refuses a private key) if others may read or change it."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            info = os.fstat(handle.fileno())
+            # A pipe (--passphrase-file <(pass show sovtui)) is private to us; a file must be too.
+            if stat.S_ISREG(info.st_mode) and (info.st_mode & 0o077 or info.st_uid != os.getuid()):
+                if info.st_uid != os.getuid():
+                    raise UsageError(f"{path} belongs to another user: the passphrase in it was not used")
+                raise UsageError(
+                    f"{path} can be read or changed by others (mode {stat.S_IMODE(info.st_mode):04o}): "
+                    f"run chmod 600 {path}; the passphrase in it was not used"
+                )
+            return handle.read().splitlines()[0]
+    except (OSError, UnicodeDecodeError, IndexError):
+        raise UsageError(f"cannot read a passphrase from {path}") from None
 
 
 def ask(prompt: str, *, confirm: bool = False, what: str, hint: str) -> str:

@@ -2,7 +2,9 @@
 
 Panes that need a secret (keys, wallet connections) call ``ensure_open``
 from an async worker. scrypt runs in a thread, so the screen keeps drawing
-while the passphrase is checked.
+while the passphrase is checked. An unlocked vault whose passphrase another
+sovtui changed since is asked for again (``Vault.still_current``): nothing
+is ever written under the old passphrase.
 """
 
 from __future__ import annotations
@@ -30,12 +32,21 @@ async def ensure_open(app: App[Any], vault: Any, *, create: bool = True) -> bool
     """True once the vault is unlocked, asking what is needed; False if the user backs out."""
     from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
 
-    if vault.exists and vault.is_unlocked:
-        return True
+    title = "Vault passphrase"
+    try:
+        if vault.exists and vault.is_unlocked:
+            if vault.still_current():
+                return True
+            # Another sovtui re-keyed the vault: it locked itself; ask again, never write under the old key.
+            title = "Vault passphrase (changed by another sovtui)"
+        protected = vault.exists and vault.is_protected
+    except SovtuiError as exc:
+        app.notify(str(exc), severity="error")
+        return False
     if vault.exists:
-        if not vault.is_protected:
+        if not protected:
             return await run_in_thread(app, lambda: vault.unlock(None))
-        passphrase = await app.push_screen_wait(TextDialog("Vault passphrase", password=True))
+        passphrase = await app.push_screen_wait(TextDialog(title, password=True))
         if passphrase is None:
             return False
         return await run_in_thread(app, lambda: vault.unlock(passphrase))

@@ -2,7 +2,8 @@
 
 Every vault operation (scrypt takes a noticeable fraction of a second by
 design) runs in a thread worker. Secrets appear on screen only when the user
-asks for an nsec or ncryptsec export. The vault locks itself after
+asks for an nsec or ncryptsec export, and reach the clipboard only when the
+user then presses c. The vault locks itself after
 ``[vault] lock_after_minutes`` without a key press.
 """
 
@@ -113,15 +114,28 @@ class KeysPane(Vertical, can_focus=True):
     # --- view -------------------------------------------------------------------
 
     def refresh_view(self) -> None:
+        from sovtui.identity.vault import VaultChanged
+
         state = self.query_one("#vault-state", Static)
         hint = self.query_one("#keys-hint", Static)
         table = self.query_one(DataTable)
         vault = self.vault
+        rows: list[Any] = []
+        problem = ""
         try:
             exists = vault.exists
             protected = exists and vault.is_protected
-        except SovtuiError as exc:
+            # Read now, as the file is now: a key made in another shell shows; a vault re-keyed there locks.
+            rows = self.store().list() if exists and vault.is_unlocked else []
+        except VaultChanged as exc:  # re-keyed in another shell: the vault locked itself
+            exists, protected, problem = True, True, str(exc)
+        except SovtuiError as exc:  # damaged, or an entry refused: say so, show nothing
+            self.rows = []
+            table.clear()
+            table.display = False
             state.update(str(exc))
+            hint.display = False
+            self.refresh_bindings()
             return
         self._vault_state = (exists, protected)
         state.set_class(exists and not protected, "-unprotected")
@@ -130,12 +144,11 @@ class KeysPane(Vertical, can_focus=True):
             hint.update("Press n to create your first key: sovtui asks for a passphrase that encrypts every secret it keeps.")
         elif not vault.is_unlocked:
             state.update("vault locked" + ("" if protected else " (unprotected)"))
-            hint.update("Press u and enter your passphrase to see and use your keys.")
+            hint.update((f"{problem}. " if problem else "") + "Press u and enter your passphrase to see and use your keys.")
         else:
             state.update("vault unlocked · l locks" if protected else "vault UNPROTECTED: keys in plain text (sovtui keys passwd adds a passphrase)")
             hint.update("")
         hint.display = bool(str(hint.render()))
-        rows = self.store().list() if exists and vault.is_unlocked else []
         self.rows = rows
         table.clear()
         for info in rows:
@@ -241,6 +254,7 @@ class KeysPane(Vertical, can_focus=True):
     @work(exclusive=True, group="keys-action")
     async def action_export(self) -> None:
         from sovtui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
+        from sovtui.ui.screens.text_view import TextViewScreen
 
         info = self.selected()
         if info is None:
@@ -260,8 +274,9 @@ class KeysPane(Vertical, can_focus=True):
                 return
         result: list[str] = []
         if await self._run(lambda: result.append(self.store().export(info.label, fmt, relays=self.ctx.config.nostr.relays, password=password))):
-            self.app.copy_to_clipboard(result[0])
-            await self.app.push_screen_wait(TextDialog(f"{info.label} as {fmt} (copied with OSC 52)", value=result[0]))
+            # Shown, never copied unasked: c in the view copies it (OSC 52), a choice the user makes.
+            summary = "SECRET: anyone who has it can act as this key." if fmt == "nsec" else ""
+            await self.app.push_screen_wait(TextViewScreen(f"{info.label} as {fmt}", result[0], summary=summary))
 
     def action_delete(self) -> None:
         from sovtui.ui.screens.dialogs import ConfirmDialog

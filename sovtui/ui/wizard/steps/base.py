@@ -65,11 +65,20 @@ class Step(Vertical):
         if not vault.exists:
             self.say(error_at, "there is no vault yet: go back to the identity step (esc) to create your key", "error")
             return False
-        if vault.is_unlocked:
-            return True
-        passphrase = self.query_one(passphrase_input, Input).value if vault.is_protected else None
-        if vault.is_protected and not passphrase:
-            self.say(error_at, "type your vault passphrase first", "error")
+        box = self.query_one(passphrase_input, Input)
+        try:
+            was_unlocked = vault.is_unlocked
+            if vault.still_current():  # unlocked, and not re-keyed by another sovtui since
+                return True
+            protected = vault.is_protected
+        except SovtuiError as exc:
+            self.say(error_at, str(exc), "error")
+            return False
+        passphrase = box.value if protected else None
+        if protected and not passphrase:
+            box.display = True
+            changed = "the vault's passphrase was changed by another sovtui: " if was_unlocked else ""
+            self.say(error_at, f"{changed}type your vault passphrase first", "error")
             return False
         done = await self.in_thread(lambda: vault.unlock(passphrase) or True, error_at)
         return bool(done)
