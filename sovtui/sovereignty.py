@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sovtui.net import Locality
+from sovtui.text import safe_line
 
 LEVEL_NAMES = {
     0: "full dependence",
@@ -119,6 +120,9 @@ def level_of(state: SovereigntyState) -> int:
 
 
 def findings_of(state: SovereigntyState) -> list[Finding]:
+    """What to know and do next. Names quoted in a finding (hosts, wallets,
+    paths) are shown by the CLI and the wizard alike, so they are made safe
+    here, once: a host's or wallet's name cannot carry escape sequences."""
     found: list[Finding] = []
     local_hosts = [h for h in state.hosts if h.locality is Locality.THIS_MACHINE]
     lan_or_local = [h for h in state.hosts if _local(h)]
@@ -148,7 +152,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 Finding(
                     "no-model",
                     "todo",
-                    f"no model on {host.name} ({host.locality.label})",
+                    f"no model on {safe_line(host.name)} ({host.locality.label})",
                     f"pull one that fits this machine: 'sovtui models pull {state.recommended_model}'",
                 )
             )
@@ -158,7 +162,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 Finding(
                     "public-host",
                     "risk",
-                    f"host {host.name} ({host.url}) is on the public internet: prompts sent there leave your network",
+                    f"host {safe_line(host.name)} ({safe_line(host.url)}) is on the public internet: prompts sent there leave your network",
                     "run a model on this machine or your LAN and make it the default host",
                 )
             )
@@ -195,8 +199,8 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 Finding(
                     "wallet-no-budget",
                     "risk",
-                    f"wallet {wallet.name} has no spending budget",
-                    f"set one with 'sovtui wallet budget {wallet.name} 10000 --period day'",
+                    f"wallet {safe_line(wallet.name)} has no spending budget",
+                    f"set one with 'sovtui wallet budget {safe_line(wallet.name)} 10000 --period day'",
                 )
             )
     if state.keys_available and state.owner_keys and not state.agent_keys:
@@ -219,7 +223,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
         )
     for path in state.loose_files:
         mode = "700" if path.endswith("/") else "600"
-        shown = path.rstrip("/")
+        shown = safe_line(path.rstrip("/"))
         found.append(
             Finding(
                 "loose-permissions",

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from sovtui.cli.common import add_host_option, add_json_option, is_tty, run
-from sovtui.cli.output import print_json
+from sovtui.cli.output import print_json, print_pairs
 from sovtui.context import Context
 
 
@@ -36,12 +36,17 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json({**status.to_dict(), "state": status.summary})
         return 0
-    print(f"host: {status.host} ({status.locality})")
-    print(f"url: {status.url}")
-    print(f"state: {status.summary}")
-    print(f"version: {status.version or '-'}")
-    print(f"binary: {status.binary or 'not found (install from https://ollama.com/download)'}")
-    print(f"log: {status.log}")
+    # The version is the server's own words: print_pairs shows each value as one safe line.
+    print_pairs(
+        {
+            "host": f"{status.host} ({status.locality})",
+            "url": status.url,
+            "state": status.summary,
+            "version": status.version or "-",
+            "binary": status.binary or "not found (install from https://ollama.com/download)",
+            "log": status.log,
+        }
+    )
     return 0
 
 

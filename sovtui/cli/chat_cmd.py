@@ -1,19 +1,26 @@
 """``sovtui chat``: one prompt, the reply streamed to stdout (like ``ollama run``).
 
-``sovtui chats`` lists, shows, exports and removes saved conversations, and
-``sovtui personas`` manages the named system prompts.
+``sovtui chats`` lists, shows, exports, renames and removes saved
+conversations, and ``sovtui personas`` manages the named system prompts.
+
+A model's words are shown, never obeyed: every fragment of a reply and its
+thinking goes through ``safe_text`` before it is written, on a terminal and
+in a pipe alike (a pipe often ends on a terminal: ``| tee``, ``| less -R``,
+a log tailed later). ``--json`` is the faithful channel for scripts: every
+character is kept, escaped. Files asked for by name (``chats export -o``)
+keep the conversation exactly as it was sent.
 """
 
 from __future__ import annotations
 
 import argparse
-
 import sys
 
-from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run, table
-from sovtui.cli.output import print_json
+from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run
+from sovtui.cli.output import json_text, print_json, print_table
 from sovtui.context import Context
 from sovtui.errors import UsageError
+from sovtui.text import safe_line, safe_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--format", choices=("md", "json"), default="md")
     q.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     q.set_defaults(handler=cmd_export)
+    q = sub.add_parser("rename", help="give a conversation a title")
+    q.add_argument("id")
+    q.add_argument("title", nargs="+")
+    q.set_defaults(handler=cmd_rename)
     q = sub.add_parser("rm", help="delete a conversation")
     q.add_argument("id")
     q.add_argument("-y", "--yes", action="store_true", help="do not ask")
@@ -110,7 +121,7 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
 
     target = session.target()
     warn = " — leaves your network" if target.locality.is_public else ""
-    print(f"→ {target.label}{warn}", file=sys.stderr, flush=True)
+    print(f"→ {safe_line(target.label)}{warn}", file=sys.stderr, flush=True)
     _confirm_public(ctx, session.conversation, target, args.yes)
 
     out = sys.stdout
@@ -125,14 +136,14 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
                 if not thinking_shown:
                     sys.stderr.write("\x1b[2mthinking: " if is_tty(sys.stderr) else "thinking: ")
                     thinking_shown = True
-                sys.stderr.write(event.text)
+                sys.stderr.write(safe_text(event.text))
                 sys.stderr.flush()
             elif event.kind == "content":
                 if thinking_shown:
                     sys.stderr.write("\x1b[0m\n" if is_tty(sys.stderr) else "\n")
                     sys.stderr.flush()
                     thinking_shown = False
-                out.write(event.text)
+                out.write(safe_text(event.text))
                 out.flush()
         return session.conversation.messages[-1]
 
@@ -159,10 +170,10 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
     else:
-        if not reply.content.endswith("\n"):
+        if not safe_text(reply.content).endswith("\n"):
             out.write("\n")
         if is_tty(sys.stderr):
-            print(f"\x1b[2m{reply.model} · {reply.stats} · conversation {session.conversation.id}\x1b[0m", file=sys.stderr)
+            print(f"\x1b[2m{safe_line(reply.model)} · {reply.stats} · conversation {session.conversation.id}\x1b[0m", file=sys.stderr)
     return 0
 
 
@@ -193,15 +204,15 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     if not found:
         print("no conversations yet: start one with 'sovtui chat PROMPT' or in the app", file=sys.stderr)
         return 0
-    rows = [[s.id, s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), s.model, str(s.messages), s.title[:50]] for s in found]
-    print(table(rows, ["ID", "UPDATED", "MODEL", "MSGS", "TITLE"]))
+    rows = [[s.id, s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), s.model, str(s.messages), safe_line(s.title)[:50]] for s in found]
+    print_table(rows, ["ID", "UPDATED", "MODEL", "MSGS", "TITLE"])
     return 0
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.chat.store import ConversationStore
 
-    print(ConversationStore(ctx.paths).export(args.id, "md"), end="")
+    print(safe_text(ConversationStore(ctx.paths).export(args.id, "md")), end="")
     return 0
 
 
@@ -211,12 +222,32 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.chat.store import ConversationStore
     from sovtui.files import atomic_write
 
-    text = ConversationStore(ctx.paths).export(args.id, args.format)
+    store = ConversationStore(ctx.paths)
+    if args.format == "json":
+        # Escaped where it matters, so the same JSON is faithful and safe to show.
+        text = json_text(store.load(args.id).to_dict()) + "\n"
+    else:
+        text = store.export(args.id, "md")
     if args.output:
         atomic_write(Path(args.output), text, mode=0o600)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        # Markdown on a screen is shown safely; redirected (``> chat.md``), it is the file as it is.
+        sys.stdout.write(safe_text(text) if is_tty(sys.stdout) else text)
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.store import ConversationStore
+
+    title = " ".join(" ".join(args.title).split())[:80]
+    if not title:
+        raise UsageError("give the new title")
+    store = ConversationStore(ctx.paths)
+    conversation = store.load(args.id)
+    conversation.title = title
+    store.save(conversation)  # merged with what other processes wrote meanwhile
+    print(f"renamed {conversation.id} to {safe_line(title)!r}")
     return 0
 
 
@@ -228,7 +259,7 @@ def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
     if not args.yes:
         if not is_tty(sys.stdin):
             raise UsageError(f"not deleting {conversation.id} without confirmation: add --yes")
-        if not confirm(f"delete conversation {conversation.id} ({conversation.title!r}, {len(conversation.messages)} messages)?"):
+        if not confirm(f"delete conversation {conversation.id} ({safe_line(conversation.title)!r}, {len(conversation.messages)} messages)?"):
             print("nothing deleted", file=sys.stderr)
             return 1
     store.delete(conversation.id)
@@ -244,7 +275,7 @@ def cmd_personas_list(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for name, persona in sorted(personas.items()):
         mark = "*" if name == default else " "
-        print(f"{mark} {name}: {persona.prompt}")
+        print(f"{mark} {safe_line(name)}: {safe_line(persona.prompt)}")
     return 0
 
 
@@ -276,6 +307,3 @@ def cmd_personas_default(args: argparse.Namespace, ctx: Context) -> int:
     ctx.update_config(change)
     print(f"new conversations start with persona {args.name or '(none)'}")
     return 0
-
-
-

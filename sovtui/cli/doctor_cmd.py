@@ -7,6 +7,7 @@ import argparse
 from sovtui.cli.common import add_json_option, run
 from sovtui.cli.output import print_json
 from sovtui.context import Context
+from sovtui.text import safe_line
 
 _MARK = {"ok": "✓", "todo": "→", "risk": "!"}
 
@@ -34,7 +35,7 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
     print()
     if assessment.findings:
         for finding in assessment.findings:
-            print(f" {_MARK.get(finding.severity, '-')} {finding.title}")
+            print(f" {_MARK.get(finding.severity, '-')} {finding.title}")  # names in it made safe by sovereignty.py
             print(f"   next: {finding.next_step}")
     else:
         print(" ✓ nothing to do")
@@ -44,5 +45,5 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
         flag = ""
         if endpoint.locality.is_public:
             flag = "  ! public internet: " + ("prompts leave your network" if endpoint.purpose.startswith("model") else "it sees when your wallet is used (not what)")
-        print(f" {endpoint.name:<14} {endpoint.url:<36} {endpoint.locality.label} ({endpoint.purpose}){flag}")
+        print(f" {safe_line(endpoint.name):<14} {safe_line(endpoint.url):<36} {endpoint.locality.label} ({safe_line(endpoint.purpose)}){flag}")
     return 0

@@ -1,4 +1,8 @@
-"""``sovtui models``: list, pull, remove, inspect and unload models on a host."""
+"""``sovtui models``: list, pull, remove, inspect and unload models on a host.
+
+Names, families, templates and pull status lines come from the host: they are
+printed through ``safe_line`` (tables via ``print_table``), never as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ import argparse
 import sys
 import time
 
-from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run, table
-from sovtui.cli.output import print_json
+from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run
+from sovtui.cli.output import print_json, print_table
 from sovtui.context import Context
 from sovtui.errors import UsageError
+from sovtui.text import safe_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,7 +105,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         [m.name, _size(m.size), m.parameter_size, m.quantization, m.family, m.modified.strftime("%Y-%m-%d %H:%M") if m.modified else ""]
         for m in models
     ]
-    print(table(rows, ["NAME", "SIZE", "PARAMS", "QUANT", "FAMILY", "MODIFIED"]))
+    print_table(rows, ["NAME", "SIZE", "PARAMS", "QUANT", "FAMILY", "MODIFIED"])
     return 0
 
 
@@ -109,20 +114,21 @@ def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
 
     target = ctx.host(args.host)
     tty = is_tty(sys.stderr)
-    print(f"pulling {args.name} onto {target.label}", file=sys.stderr)
+    print(f"pulling {args.name} onto {safe_line(target.label)}", file=sys.stderr)
 
     async def go() -> None:
         async with ctx.backend(args.host) as backend:
             last_line = ""
             last_print = 0.0
             async for progress in backend.pull(args.name):
+                status = safe_line(progress.status)  # the host's words
                 if progress.total and progress.digest:
                     line = (
-                        f"{progress.status}: {progress.percent:5.1f}% {human_size(progress.completed)}/"
+                        f"{status}: {progress.percent:5.1f}% {human_size(progress.completed)}/"
                         f"{human_size(progress.total)} {human_size(progress.speed)}/s ETA {human_duration(progress.eta)}"
                     )
                 else:
-                    line = progress.status
+                    line = status
                 if tty:
                     width = 30
                     filled = int(width * progress.percent / 100)
@@ -194,7 +200,7 @@ def cmd_ps(args: argparse.Namespace, ctx: Context) -> int:
         [m.name, _size(m.size), _size(m.size_ram), _size(m.size_vram), m.expires_at.astimezone().strftime("%H:%M:%S") if m.expires_at else ""]
         for m in loaded
     ]
-    print(table(rows, ["NAME", "SIZE", "RAM", "VRAM", "UNTIL"]))
+    print_table(rows, ["NAME", "SIZE", "RAM", "VRAM", "UNTIL"])
     return 0
 
 
@@ -219,13 +225,13 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
         print_json(data)
         return 0
     for key in ("name", "family", "parameter_size", "quantization"):
-        print(f"{key}: {data[key]}")
-    print(f"capabilities: {', '.join(details.capabilities) or '-'}")
+        print(f"{key}: {safe_line(data[key])}")
+    print(f"capabilities: {safe_line(', '.join(details.capabilities)) or '-'}")
     print(f"context_length: {details.context_length or '-'}")
-    print(f"license: {(details.license.splitlines() or ['-'])[0]}")
+    print(f"license: {safe_line((details.license.splitlines() or ['-'])[0])}")
     print("template:")
     for line in details.template.splitlines():
-        print(f"  {line}")
+        print(f"  {safe_line(line)}")
     return 0
 
 

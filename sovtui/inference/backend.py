@@ -10,14 +10,23 @@ here once, so nothing above this module has to know them:
 - an ``{"error": ...}`` line mid-stream is ``ResponseError`` with status -1;
 - pulling a model that does not exist answers 200, then an error line;
 - leaving a stream early leaves the HTTP request open until ``aclose()``, so
-  every stream is closed in a ``finally``.
+  every stream is closed in a ``finally``;
+- a line that is not JSON, not an object, or not shaped like Ollama's raises
+  whatever ``json``, pydantic or the client trip over (ValueError,
+  TypeError, AttributeError ...): a host that sends anything gets a
+  ``BackendError``, never a traceback.
+
+Text a host sends is data: an error message it sends is quoted through
+``safe_line``, so the message is safe wherever it is shown; replies and
+names are made safe where they are shown (the CLI and the TUI).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +36,7 @@ from sovtui.inference.errors import BackendError, BackendUnreachable, ModelNotFo
 from sovtui.inference.hosts import HostTarget
 from sovtui.inference.types import ChatChunk, LayerProgress, LoadedModel, ModelDetails, ModelInfo, PullProgress
 from sovtui.net import Locality
+from sovtui.text import safe_line
 
 MANAGEMENT_TIMEOUT = 10.0
 #: A reply may wait long for its first token while a big model loads.
@@ -52,7 +62,26 @@ def _reason(exc: BaseException) -> str:
         return "timed out"
     if "name or service not known" in text or "nodename nor servname" in text:
         return "unknown host name"
-    return str(exc) or type(exc).__name__
+    return safe_line(str(exc)) or type(exc).__name__
+
+
+#: What reading a host's answer raises when it is not what Ollama sends: no
+#: JSON (ValueError), JSON of the wrong shape (pydantic's ValidationError is a
+#: ValueError; ``.get`` on a list, ``json.loads`` of a dict: AttributeError,
+#: TypeError), nesting deeper than the parser goes (RecursionError).
+_UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError)
+
+
+def _valid(text: str) -> str:
+    """``text`` that can be encoded: lone surrogates become U+FFFD.
+
+    JSON can carry ``"\\ud800"``, which decodes to a lone surrogate that no
+    encoder accepts: writing it to a terminal or a conversation file would
+    fail. ASCII (most fragments) is returned as it is, at no cost.
+    """
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 @functools.cache
@@ -127,16 +156,18 @@ class Backend:
         if isinstance(exc, httpx.TimeoutException):
             return BackendError(f"Ollama at {self.url} did not answer in time ({_reason(exc)})")
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-            return BackendError(f"the connection to Ollama at {self.url} was lost ({exc or 'closed'})")
+            return BackendError(f"the connection to Ollama at {self.url} was lost ({safe_line(str(exc)) or 'closed'})")
         if isinstance(exc, ResponseError):
-            message = str(exc.error).strip()
+            message = safe_line(_valid(str(exc.error)).strip())  # the server's words
             if model and exc.status_code == 404 and "not found" in message:
                 return ModelNotFound(model, self.name)
             if exc.status_code == -1:
                 return BackendError(f"Ollama at {self.name} stopped with an error: {message}")
             return BackendError(f"Ollama at {self.name} answered {exc.status_code}: {message}")
         if isinstance(exc, httpx.HTTPError):
-            return BackendError(f"talking to Ollama at {self.url} failed: {exc}")
+            return BackendError(f"talking to Ollama at {self.url} failed: {safe_line(str(exc))}")
+        if isinstance(exc, _UNREADABLE):
+            return BackendError(f"{self.url} sent an answer that is not Ollama's ({type(exc).__name__}): is it an Ollama server?")
         raise exc
 
     async def _call(self, coro: Any, model: str | None = None) -> Any:
@@ -144,6 +175,14 @@ class Backend:
             return await coro
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             raise self._translate(exc, model) from None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turning an answer into our records: a value of the wrong kind is the host's fault."""
+        try:
+            yield
+        except _UNREADABLE as exc:
+            raise self._translate(exc) from None
 
     # --- health ---------------------------------------------------------------
 
@@ -153,13 +192,15 @@ class Backend:
             async with httpx.AsyncClient(base_url=self.url, timeout=self.timeout, verify=shared_tls_context()) as client:
                 response = await client.get("/api/version")
                 response.raise_for_status()
-                return str(response.json().get("version", "unknown"))
+                return _valid(str(response.json().get("version", "unknown")))
         except (httpx.HTTPError, ValueError) as exc:
             if isinstance(exc, httpx.HTTPStatusError):
                 raise BackendError(f"{self.url} answered {exc.response.status_code}: is it an Ollama server?") from None
             if isinstance(exc, ValueError):
                 raise BackendError(f"{self.url} did not answer like an Ollama server") from None
             raise self._translate(exc) from None
+        except _UNREADABLE:
+            raise BackendError(f"{self.url} did not answer like an Ollama server") from None
 
     async def is_up(self) -> bool:
         try:
@@ -172,38 +213,40 @@ class Backend:
 
     async def list_models(self) -> list[ModelInfo]:
         response = await self._call(self._client.list())
-        models = []
-        for entry in response.models:
-            details = entry.details
-            models.append(
-                ModelInfo(
-                    name=entry.model or "",
-                    size=int(entry.size or 0),
-                    parameter_size=(details.parameter_size if details else "") or "",
-                    quantization=(details.quantization_level if details else "") or "",
-                    family=(details.family if details else "") or "",
-                    modified=entry.modified_at,
-                    digest=entry.digest or "",
+        with self._reading():
+            models = []
+            for entry in response.models:
+                details = entry.details
+                models.append(
+                    ModelInfo(
+                        name=_valid(entry.model or ""),
+                        size=int(entry.size or 0),
+                        parameter_size=_valid((details.parameter_size if details else "") or ""),
+                        quantization=_valid((details.quantization_level if details else "") or ""),
+                        family=_valid((details.family if details else "") or ""),
+                        modified=entry.modified_at,
+                        digest=_valid(entry.digest or ""),
+                    )
                 )
-            )
-        return models
+            return models
 
     async def show(self, name: str) -> ModelDetails:
         response = await self._call(self._client.show(name), model=name)
-        info = response.modelinfo or {}
-        context = next((int(v) for k, v in info.items() if k.endswith(".context_length")), None)
-        details = response.details
-        return ModelDetails(
-            name=name,
-            family=(details.family if details else "") or "",
-            parameter_size=(details.parameter_size if details else "") or "",
-            quantization=(details.quantization_level if details else "") or "",
-            capabilities=tuple(response.capabilities or ()),
-            context_length=context,
-            template=response.template or "",
-            license=response.license or "",
-            parameters=response.parameters or "",
-        )
+        with self._reading():
+            info = response.modelinfo or {}
+            context = next((int(v) for k, v in info.items() if k.endswith(".context_length")), None)
+            details = response.details
+            return ModelDetails(
+                name=name,
+                family=_valid((details.family if details else "") or ""),
+                parameter_size=_valid((details.parameter_size if details else "") or ""),
+                quantization=_valid((details.quantization_level if details else "") or ""),
+                capabilities=tuple(_valid(c) for c in response.capabilities or ()),
+                context_length=context,
+                template=_valid(response.template or ""),
+                license=_valid(response.license or ""),
+                parameters=_valid(response.parameters or ""),
+            )
 
     async def delete(self, name: str) -> None:
         await self._call(self._client.delete(name), model=name)
@@ -213,16 +256,17 @@ class Backend:
 
     async def ps(self) -> list[LoadedModel]:
         response = await self._call(self._client.ps())
-        return [
-            LoadedModel(
-                name=entry.model or entry.name or "",
-                size=int(entry.size or 0),
-                size_vram=int(entry.size_vram or 0),
-                expires_at=entry.expires_at,
-                context_length=entry.context_length,
-            )
-            for entry in response.models
-        ]
+        with self._reading():
+            return [
+                LoadedModel(
+                    name=_valid(entry.model or entry.name or ""),
+                    size=int(entry.size or 0),
+                    size_vram=int(entry.size_vram or 0),
+                    expires_at=entry.expires_at,
+                    context_length=entry.context_length,
+                )
+                for entry in response.models
+            ]
 
     async def unload(self, name: str) -> None:
         """Free the model's memory now (keep_alive 0)."""
@@ -237,7 +281,7 @@ class Backend:
             async for part in stream:
                 now = time.monotonic()
                 progress.now = now
-                progress.status = part.status or progress.status
+                progress.status = _valid(part.status or progress.status)
                 progress.digest = part.digest
                 if part.digest and part.total:
                     layer = progress.layers.get(part.digest)
@@ -284,10 +328,10 @@ class Backend:
             async for part in stream:
                 message = part.message
                 yield ChatChunk(
-                    content=(message.content or "") if message else "",
-                    thinking=(message.thinking or "") if message else "",
+                    content=_valid(message.content or "") if message else "",
+                    thinking=_valid(message.thinking or "") if message else "",
                     done=bool(part.done),
-                    done_reason=part.done_reason,
+                    done_reason=_valid(part.done_reason) if part.done_reason else None,
                     eval_count=part.eval_count,
                     eval_duration=part.eval_duration,
                     prompt_eval_count=part.prompt_eval_count,

@@ -6,6 +6,10 @@ rather than re-rendering the conversation; escape cancels the worker, which
 closes the HTTP stream and keeps the partial reply (saved, marked
 interrupted). The line above the prompt always says which model and which
 host, and where that host is, will receive the prompt.
+
+Outside text (replies, thinking, model names, titles) is made safe where it
+is shown: in ``MessageWidget`` and ``ConversationList``, and here for the
+info line and the rename box.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sovtui.chat.models import Conversation, Message
 from sovtui.chat.session import ChatSession
 from sovtui.chat.store import ConversationStore, Summary
 from sovtui.errors import SovtuiError
+from sovtui.text import safe_line
 from sovtui.ui.widgets.chat_input import ChatInput
 from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationList
 from sovtui.ui.widgets.message import MessageWidget
@@ -128,15 +133,15 @@ class ChatPane(Horizontal):
         try:
             target = self.session.target()
         except SovtuiError as exc:
-            info.update(str(exc))
+            info.update(Text(safe_line(str(exc))))
             return
         model = conversation.model or self.ctx.config.inference.model or "first installed model"
         text = Text()
-        text.append(model, style="bold")
+        text.append(safe_line(model), style="bold")
         if conversation.persona:
-            text.append(f" · {conversation.persona}")
+            text.append(f" · {safe_line(conversation.persona)}")
         text.append(" → ")
-        text.append(target.name, style="bold")
+        text.append(safe_line(target.name), style="bold")
         text.append(f" ({target.locality.label})", style="bold red" if target.locality.is_public else "")
         if self.editing is not None:
             text.append("  editing an earlier prompt: enter resends, esc cancels", style="italic")
@@ -298,8 +303,7 @@ class ChatPane(Horizontal):
             async for event in stream:
                 message = event.message
                 if widget.label == "…" and message.model:
-                    widget.label = message.model
-                    widget.query_one(".message--role", Static).update(message.model)
+                    widget.set_label(message.model)
                 if event.kind in ("content", "thinking"):
                     painter.add(event.kind, event.text)
                 elif event.kind == "finished":
@@ -444,7 +448,7 @@ class ChatPane(Horizontal):
             self.session.save()  # type: ignore[union-attr]
             self.load_list()
 
-        self.app.push_screen(TextDialog("Rename conversation", value=conversation.title), renamed)
+        self.app.push_screen(TextDialog("Rename conversation", value=safe_line(conversation.title)), renamed)
 
     def action_delete(self) -> None:
         from sovtui.ui.screens.dialogs import ConfirmDialog

@@ -5,6 +5,10 @@ models`` and ``sovtui backend``) inside async workers. A pull runs in a
 worker that belongs to the pane, so it keeps going while the user chats, and
 its progress shows in the top bar too. A host that cannot be reached is an
 inline message with the next step, never a crash.
+
+Names, families, versions and pull status lines come from the host: they are
+shown through ``safe_line`` as plain Text (a DataTable parses a str cell as
+markup), while the real name stays the row's key for the calls that follow.
 """
 
 from __future__ import annotations
@@ -21,10 +25,16 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from sovtui.errors import SovtuiError
+from sovtui.text import safe_line, safe_text
 from sovtui.ui.messages import SovereigntyChanged
 from sovtui.inference.types import LoadedModel, ModelInfo, human_duration, human_size
 
 SORT_KEYS = ("name", "size", "modified", "family")
+
+
+def _cell(value: str) -> Text:
+    """A table cell from the host's words: one safe line, not markup (as a str cell would be)."""
+    return Text(safe_line(value), no_wrap=True, end="")
 
 
 class ModelsPane(Vertical, can_focus=True):
@@ -126,7 +136,7 @@ class ModelsPane(Vertical, can_focus=True):
         except SovtuiError as exc:
             self._show_problem(str(exc))
             return
-        server_line = Text.assemble(("host ", "dim"), (target.name, "bold"), f" ({target.locality.label}) {target.url}")
+        server_line = Text.assemble(("host ", "dim"), (safe_line(target.name), "bold"), f" ({target.locality.label}) {safe_line(target.url)}")
         try:
             async with self.backend() as backend:
                 version = await backend.version()
@@ -144,7 +154,7 @@ class ModelsPane(Vertical, can_focus=True):
             self._show_problem(f"{exc}{hint}")
             return
         managed = self.server().managed_pid()
-        server_line.append(f"  Ollama {version}", style="dim")
+        server_line.append(f"  Ollama {safe_line(version)}", style="dim")
         server_line.append("  started by sovtui" if managed else "", style="dim")
         self.query_one("#models-server", Static).update(server_line)
         self._show_problem("")
@@ -153,7 +163,7 @@ class ModelsPane(Vertical, can_focus=True):
 
     def _show_problem(self, message: str) -> None:
         problem = self.query_one("#models-problem", Static)
-        problem.update(message)
+        problem.update(safe_text(message))
         problem.display = bool(message)
         table = self.query_one(DataTable)
         had_focus = table.has_focus or self.has_focus
@@ -181,11 +191,11 @@ class ModelsPane(Vertical, can_focus=True):
             is_default = model.name in (default, f"{default}:latest")
             table.add_row(
                 "★" if is_default else " ",
-                model.name,
+                _cell(model.name),
                 human_size(model.size),
-                model.parameter_size,
-                model.quantization,
-                model.family,
+                _cell(model.parameter_size),
+                _cell(model.quantization),
+                _cell(model.family),
                 model.modified.astimezone().strftime("%Y-%m-%d") if model.modified else "",
                 key=model.name,
             )
@@ -196,11 +206,11 @@ class ModelsPane(Vertical, can_focus=True):
         loaded = self.query_one("#models-loaded", Static)
         if self.loaded:
             parts = [
-                f"{m.name} {human_size(m.size_ram)} RAM {human_size(m.size_vram)} VRAM"
+                f"{safe_line(m.name)} {human_size(m.size_ram)} RAM {human_size(m.size_vram)} VRAM"
                 + (f" until {m.expires_at.astimezone().strftime('%H:%M')}" if m.expires_at else "")
                 for m in self.loaded
             ]
-            loaded.update("Loaded: " + " · ".join(parts))
+            loaded.update(Text("Loaded: " + " · ".join(parts)))
         elif self.models:
             loaded.update(f"Loaded: none · sorted by {self.sort_key} (s) · enter details · u unload")
         else:
@@ -246,9 +256,10 @@ class ModelsPane(Vertical, can_focus=True):
         self.pulling = name
         row = self.query_one("#pull-row")
         row.add_class("-active")
-        self.query_one("#pull-label", Label).update(f"pulling {name}: starting")
+        self.query_one("#pull-label", Label).update(Text(f"pulling {safe_line(name)}: starting"))
         self.query_one("#pull-bar", ProgressBar).update(total=100, progress=0)
-        self.pull_worker = self.run_worker(self._pull(name), group="models-pull", exclusive=True)
+        # A failed pull is a notification (on_worker_state_changed), not the end of the app.
+        self.pull_worker = self.run_worker(self._pull(name), group="models-pull", exclusive=True, exit_on_error=False)
 
     async def _pull(self, name: str) -> None:
         last = 0.0
@@ -260,12 +271,12 @@ class ModelsPane(Vertical, can_focus=True):
                 last = now
                 if progress.total and progress.digest:
                     text = (
-                        f"pulling {name}: {progress.percent:.0f}% {human_size(progress.completed)}/{human_size(progress.total)}"
+                        f"pulling {safe_line(name)}: {progress.percent:.0f}% {human_size(progress.completed)}/{human_size(progress.total)}"
                         f" {human_size(progress.speed)}/s ETA {human_duration(progress.eta)}"
                     )
                 else:
-                    text = f"pulling {name}: {progress.status}"
-                self.query_one("#pull-label", Label).update(text)
+                    text = f"pulling {safe_line(name)}: {safe_line(progress.status)}"
+                self.query_one("#pull-label", Label).update(Text(text))
                 self.query_one("#pull-bar", ProgressBar).update(progress=progress.percent)
                 self._set_status(f"⇣ {name} {progress.percent:.0f}%")
 

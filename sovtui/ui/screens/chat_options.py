@@ -1,14 +1,21 @@
-"""Per-conversation settings: model, persona and the options sent to Ollama."""
+"""Per-conversation settings: model, persona and the options sent to Ollama.
+
+Model names come from the host: each choice shows ``safe_line`` of the name
+and keeps the real name as its value.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+from sovtui.text import safe_line
 
 
 class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
@@ -42,9 +49,10 @@ class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
             found = self.options.get(key)
             return "" if found is None else str(found)
 
-        model_choices = [(m, m) for m in self.models]
+        # Text, not str: a str prompt would be parsed as markup.
+        model_choices = [(Text(safe_line(m)), m) for m in self.models]
         if self.model and self.model not in self.models:
-            model_choices.insert(0, (f"{self.model} (not installed)", self.model))
+            model_choices.insert(0, (Text(f"{safe_line(self.model)} (not installed)"), self.model))
         think = self.options.get("think")
         with Vertical():
             yield Static("Conversation settings", classes="title")
@@ -52,7 +60,7 @@ class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
                 yield Label("Model")
                 yield Select(model_choices, value=self.model or Select.BLANK, prompt="default", id="model", allow_blank=True)
                 yield Label("Persona")
-                yield Select([(p, p) for p in self.personas], value=self.persona or Select.BLANK, prompt="none", id="persona", allow_blank=True)
+                yield Select([(Text(safe_line(p)), p) for p in self.personas], value=self.persona or Select.BLANK, prompt="none", id="persona", allow_blank=True)
                 yield Label("Temperature")
                 yield Input(value("temperature"), placeholder="model default (e.g. 0.8)", id="temperature")
                 yield Label("Context")

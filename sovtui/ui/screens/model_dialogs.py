@@ -1,16 +1,22 @@
-"""Dialogs of the Models pane: pull a model, see a model's details, pick a host."""
+"""Dialogs of the Models pane: pull a model, see a model's details, pick a host.
+
+A model's details are the host's words and host names are config's: shown
+through ``safe_line``, and never parsed as markup.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sovtui.inference.suggest import Suggestion
 from sovtui.inference.types import ModelDetails
+from sovtui.text import safe_line
 
 _CSS = """
 {name} {{ align: center middle; }}
@@ -37,7 +43,7 @@ class PullDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Pull a model onto {self.host_label}", classes="dialog--title", markup=False)
+            yield Static(f"Pull a model onto {safe_line(self.host_label)}", classes="dialog--title", markup=False)
             yield Input(placeholder="model name, e.g. qwen3:0.6b", id="pull-name")
             yield Static("Fits this machine:", classes="dialog--hint")
             yield OptionList(*[Option(f"{s.name}  [dim]{s.why}[/]", id=s.name) for s in self.suggestions], id="pull-suggestions")
@@ -78,18 +84,18 @@ class ModelDetailsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         d = self.details
         lines = [
-            f"family:        {d.family}",
-            f"parameters:    {d.parameter_size}",
-            f"quantization:  {d.quantization}",
-            f"capabilities:  {', '.join(d.capabilities) or '-'}",
+            f"family:        {safe_line(d.family)}",
+            f"parameters:    {safe_line(d.parameter_size)}",
+            f"quantization:  {safe_line(d.quantization)}",
+            f"capabilities:  {safe_line(', '.join(d.capabilities)) or '-'}",
             f"context:       {d.context_length or '-'} tokens",
-            f"license:       {(d.license.splitlines() or ['-'])[0][:60]}",
+            f"license:       {safe_line((d.license.splitlines() or ['-'])[0])[:60]}",
             "",
             "template:",
-            *[f"  {line}" for line in d.template.splitlines()],
+            *[f"  {safe_line(line)}" for line in d.template.splitlines()],
         ]
         with Vertical():
-            yield Static(d.name, classes="dialog--title", markup=False)
+            yield Static(safe_line(d.name), classes="dialog--title", markup=False)
             with VerticalScroll():
                 yield Static("\n".join(lines), markup=False)
             yield Static("esc closes", classes="dialog--hint")
@@ -113,7 +119,10 @@ class HostPicker(ModalScreen[str | None]):
         with Vertical():
             yield Static("Where should prompts go?", classes="dialog--title")
             yield OptionList(
-                *[Option(f"{'● ' if name == self.current else '  '}{name}  [dim]{label} · {url}[/]", id=name) for name, url, label in self.hosts],
+                *[
+                    Option(Content.assemble(f"{'● ' if name == self.current else '  '}{safe_line(name)}  ", (f"{label} · {safe_line(url)}", "dim")), id=name)
+                    for name, url, label in self.hosts
+                ],
                 id="host-options",
             )
             yield Static("Add hosts under [hosts.NAME] in config.toml", classes="dialog--hint", markup=False)

@@ -1,7 +1,9 @@
 """Show a block of text someone may want to copy: a signed event, a credential.
 
 Read-only, scrollable, copied with OSC 52 on ``c`` so it reaches the user's own
-clipboard over SSH.
+clipboard over SSH. What is shown goes through ``safe_text`` (the fields may
+come from a relay or another key's holder); what is copied is the text as it
+is, so a signed event copied from here still verifies.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
+
+from sovtui.text import safe_line, safe_text
 
 
 def event_json(event: dict[str, Any]) -> str:
@@ -45,10 +49,10 @@ class TextViewScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, classes="title", markup=False)
+            yield Static(safe_line(self.title_text), classes="title", markup=False)
             if self.summary:
-                yield Static(self.summary, classes="summary", markup=False)
-            yield TextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="text-view")
+                yield Static(safe_text(self.summary), classes="summary", markup=False)
+            yield TextArea(safe_text(self.text), read_only=True, soft_wrap=True, show_line_numbers=False, id="text-view")
             yield Static("c copies it (OSC 52) · esc closes", classes="hint")
 
     def on_mount(self) -> None:

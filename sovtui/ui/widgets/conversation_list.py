@@ -3,6 +3,10 @@
 It shows summaries only (title, when, model); opening one is the pane's job.
 ``/`` focuses the search box, which filters by title and content as you type
 (the search itself is the chat store's, run in a worker by the pane).
+
+Titles and model names may come from outside (a reply's first words, a file
+from another machine): each entry is built as Content from ``safe_line``
+text, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+from sovtui.text import safe_line
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,10 @@ class ConversationList(Vertical):
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
-            Option(f"{item.title[:40] or 'untitled'}\n[dim]{when(item.updated, self.now)} {item.model}[/]", id=item.id)
+            Option(
+                Content.assemble(safe_line(item.title)[:40] or "untitled", "\n", (f"{when(item.updated, self.now)} {safe_line(item.model)}", "dim")),
+                id=item.id,
+            )
             for item in items
         )
         if items:

@@ -9,6 +9,12 @@ at a wrapped line into a finished piece and a new live piece
 and is on screen, the pieces are joined back into one Markdown document, so
 it rewraps and selects like any other message, and the final text is set
 once, so nothing a fragment missed is lost.
+
+A model's words are shown, never obeyed: Textual's Markdown and Static pass
+control characters to the terminal as they are, so every text enters this
+widget through ``safe_text`` (a label through ``safe_line``): when it is made,
+each batch of streamed fragments, and the final text. The widget's
+``content`` is what is shown, and what ``c`` copies.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from sovtui.text import safe_line, safe_text
 from sovtui.ui.widgets.paragraph_cut import find_cut
 
 if TYPE_CHECKING:  # Markdown is imported when the first reply is shown, not at start-up
@@ -99,9 +106,9 @@ class MessageWidget(Vertical, can_focus=True):
         super().__init__(classes=f"-{role}")
         self.index = index
         self.role = role
-        self.label = label
-        self.content = content
-        self.thinking = thinking
+        self.label = safe_line(label)
+        self.content = safe_text(content)
+        self.thinking = safe_text(thinking)
         self.stats = stats
         self.interrupted = interrupted
         self._pieces: list[Markdown] = []  # while streaming: the reply's Markdown pieces, the last one live
@@ -140,9 +147,10 @@ class MessageWidget(Vertical, can_focus=True):
     # --- streaming ------------------------------------------------------------
 
     async def append(self, content: str = "", thinking: str = "") -> None:
-        """Append fragments of a reply as they arrive."""
+        """Append fragments of a reply as they arrive (one batch per frame: one translate each)."""
         from textual.widgets import Markdown
 
+        content, thinking = safe_text(content), safe_text(thinking)
         if thinking:
             if self._thinking_stream is None:
                 if not self.query("#thinking"):
@@ -197,6 +205,7 @@ class MessageWidget(Vertical, can_focus=True):
         if self._thinking_stream is not None:
             await self._thinking_stream.stop()
         self._thinking_stream = None
+        content, thinking = safe_text(content), safe_text(thinking)
         self.content, self.thinking = content, thinking
         pieces, self._pieces = self._pieces[1:], []
         body = self.query_one("#content", Markdown)
@@ -220,6 +229,10 @@ class MessageWidget(Vertical, can_focus=True):
         with self.app.batch_update():
             await body.update(self.content)
             await self.remove_children(pieces)
+
+    def set_label(self, label: str) -> None:
+        self.label = safe_line(label)
+        self.query_one(".message--role", Static).update(self.label)
 
     async def set_stats(self, stats: str) -> None:
         self.stats = stats

@@ -2,7 +2,8 @@
 
 Textual's Header is not used: its clock would repaint every second over SSH,
 and the line is better spent on the host and its locality, which the user must
-always be able to see.
+always be able to see. Host names and status lines (a pull's, quoting the
+host) are shown through ``safe_line``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from sovtui.net import Locality
+from sovtui.text import safe_line
 
 
 class TopBar(Horizontal):
@@ -31,8 +33,8 @@ class TopBar(Horizontal):
 
     def set_host(self, name: str, url: str, locality: Locality) -> None:
         style = "bold red" if locality.is_public else "bold"
-        text = Text.assemble(("host ", "dim"), (name, "bold"), " ", (f"({locality.label})", style))
-        text.append(f"  {url}", style="dim")
+        text = Text.assemble(("host ", "dim"), (safe_line(name), "bold"), " ", (f"({locality.label})", style))
+        text.append(f"  {safe_line(url)}", style="dim")
         self.query_one("#topbar-host", Static).update(text)
 
     def set_level(self, level: int, name: str) -> None:
@@ -43,4 +45,4 @@ class TopBar(Horizontal):
         widget.tooltip = f"sovereignty level {level} of 4: {name} (sovtui doctor; ctrl+p → Setup to raise it)"
 
     def set_status(self, status: str) -> None:
-        self.query_one("#topbar-status", Static).update(status)
+        self.query_one("#topbar-status", Static).update(Text(safe_line(status)))
