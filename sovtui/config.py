@@ -17,7 +17,9 @@ dict[str, section].
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import re
 import tomllib
 import types
@@ -29,6 +31,7 @@ from typing import Any, TypeVar
 
 from sovtui.errors import ConfigError
 from sovtui.files import atomic_write, locked
+from sovtui.text import safe_line
 
 DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 DEFAULT_THEME = "sovtui-dark"
@@ -38,6 +41,11 @@ T = TypeVar("T")
 
 def _extra() -> Any:
     return field(default_factory=dict, metadata={"extra": True}, repr=False, compare=False)
+
+
+def _at_least(minimum: int, default: Any) -> Any:
+    """A number that may not be below ``minimum`` (a count, an amount, a duration)."""
+    return field(default=default, metadata={"min": minimum})
 
 
 @dataclass
@@ -73,7 +81,7 @@ class BackendConfig:
     binary: str = ""  # path to the ollama executable; empty: found on PATH
     autostart: bool = False  # start it when the app opens and nothing answers
     stop_at_exit: bool = False  # stop a server sovtui started when the app quits
-    start_timeout: float = 30.0
+    start_timeout: float = _at_least(0, 30.0)
     extra: dict[str, Any] = _extra()
 
 
@@ -89,7 +97,7 @@ class PrivacyConfig:
 class VaultConfig:
     """How long the app keeps the vault open."""
 
-    lock_after_minutes: float = 15.0  # lock after this long without a key press; 0: never
+    lock_after_minutes: float = _at_least(0, 15.0)  # lock after this long without a key press; 0: never
     extra: dict[str, Any] = _extra()
 
 
@@ -112,6 +120,8 @@ class WalletConfig:
     relays: list[str] = field(default_factory=list)
     lud16: str = ""
     network: str = ""  # as the wallet reported it when connected
+    # The wallet service checks these three where it guards a payment (a
+    # negative budget or an unknown period is refused there, with its own words).
     budget_sats: int = 0  # spending allowed per budget_period; 0: no budget set
     budget_period: str = "day"
     max_fee_sats: int = 0  # the fee limit reserved for each payment; 0: 1% with a 10-sat floor
@@ -176,18 +186,44 @@ class Config:
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
+_SHOWN_LIMIT = 30
+
+
 def _describe(value: Any) -> str:
-    kind = {
-        str: "string",
-        bool: "boolean",
-        int: "integer",
-        float: "float",
-        list: "array",
-        dict: "table",
-    }.get(type(value), type(value).__name__)
-    # Show the value as it is written in TOML: "text", true, 42.
-    shown = json.dumps(value) if not isinstance(value, (dict, list)) else kind
-    return f"{shown} ({kind})" if shown != kind else kind
+    """A value as TOML writes it, and its TOML type: "text" (string), 42 (integer), nan (float)."""
+    if isinstance(value, bool):
+        shown, kind = ("true" if value else "false"), "boolean"
+    elif isinstance(value, int):
+        shown, kind = str(value), "integer"
+    elif isinstance(value, float):
+        shown = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+        kind = "float"
+    elif isinstance(value, str):
+        shown, kind = json.dumps(value), "string"  # escaped: no control character reaches the terminal
+    elif isinstance(value, datetime.datetime):
+        shown, kind = value.isoformat(sep=" "), "date-time"
+    elif isinstance(value, datetime.date):
+        shown, kind = value.isoformat(), "date"
+    elif isinstance(value, datetime.time):
+        shown, kind = value.isoformat(), "time"
+    elif isinstance(value, list):
+        return "array"
+    elif isinstance(value, dict):
+        return "table"
+    else:  # pragma: no cover - tomllib makes nothing else
+        return type(value).__name__
+    if len(shown) > _SHOWN_LIMIT:
+        shown = shown[:_SHOWN_LIMIT] + "…"
+    return f"{shown} ({kind})"
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key(prefix: str, name: str) -> str:
+    """``prefix`` and ``name`` as a TOML dotted key; a name with other characters is quoted and escaped."""
+    shown = name if _BARE_KEY.fullmatch(name) else json.dumps(name)
+    return f"{prefix}{shown}"
 
 
 def _expected(tp: Any) -> str:
@@ -229,9 +265,15 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
         _, value_tp = typing.get_args(tp)
         if not isinstance(value, dict):
             raise _TypeProblem(key, tp, value)
-        return {k: _convert(value_tp, v, f"{key}.{k}") for k, v in value.items()}
-    if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        return {k: _convert(value_tp, v, _key(f"{key}.", k)) for k, v in value.items()}
+    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise _TypeProblem(key, tp, value) from None
+        if not math.isfinite(number):
+            raise _TypeProblem(key, tp, value)  # nan or inf: no duration or amount is either
+        return number
     if tp is int and isinstance(value, bool):
         raise _TypeProblem(key, tp, value)
     if isinstance(value, tp):
@@ -239,9 +281,25 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
     raise _TypeProblem(key, tp, value)
 
 
+def _constrained(spec: Any, hint: Any, value: Any, key: str) -> Any:
+    """Convert ``value`` for field ``spec`` and check its range."""
+    minimum = spec.metadata.get("min")
+    if minimum is None:
+        return _convert(hint, value, key)
+    expected = f"{_expected(hint)} of {minimum} or more"
+    try:
+        converted = _convert(hint, value, key)
+    except _TypeProblem:
+        raise _TypeProblem(key, expected, value) from None
+    if converted < minimum:
+        raise _TypeProblem(key, expected, value)
+    return converted
+
+
 class _TypeProblem(Exception):
     def __init__(self, key: str, tp: Any, value: Any) -> None:
-        super().__init__(f"key '{key}': expected {_expected(tp)}, got {_describe(value)}")
+        expected = tp if isinstance(tp, str) else _expected(tp)
+        super().__init__(f"key '{key}': expected {expected}, got {_describe(value)}")
 
 
 def _section(cls: type[T], data: dict[str, Any], prefix: str = "") -> T:
@@ -254,13 +312,51 @@ def _section(cls: type[T], data: dict[str, Any], prefix: str = "") -> T:
         if spec is None or spec.metadata.get("extra"):
             extra[key] = value
             continue
-        known[key] = _convert(hints[key], value, f"{prefix}{key}")
+        known[key] = _constrained(spec, hints[key], value, _key(prefix, key))
     if any(f.metadata.get("extra") for f in names.values()):
         known["extra"] = extra
     return cls(**known)
 
 
 _LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_END = re.compile(r"\(at end of document\)")
+_UNCHANGED = " (the file was left unchanged)"
+#: More digits than Python turns into an int (sys.get_int_max_str_digits()).
+_LONG_NUMBER = re.compile(r"[0-9][0-9_]{4300,}")
+#: How deep arrays and inline tables may nest before tomllib runs out of stack.
+_DEEP = 200
+
+
+def _place(text: str, index: int) -> str:
+    """``line:column`` (1-based) of ``index`` in ``text``."""
+    line = text.count("\n", 0, index) + 1
+    start = text.rfind("\n", 0, index) + 1
+    return f"{line}:{index - start + 1}"
+
+
+def _too_deep_at(text: str) -> int:
+    """Where arrays or inline tables first nest deeper than _DEEP (strings and comments skipped); 0 if nowhere."""
+    depth, index, quote = 0, 0, ""
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+        elif char in "[{":
+            depth += 1
+            if depth > _DEEP:
+                return index
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        index += 1
+    return 0
 
 
 def parse_config(text: str, path: Path) -> Config:
@@ -270,18 +366,31 @@ def parse_config(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         where = _LINE.search(message)
-        if where:
-            message = _LINE.sub("", message).strip()
-            raise ConfigError(
-                f"{path}:{where.group(1)}:{where.group(2)}: {message[:1].lower()}{message[1:]}"
-                " (the file was left unchanged)"
-            ) from None
-        raise ConfigError(f"{path}: {message} (the file was left unchanged)") from None
+        place = f"{where.group(1)}:{where.group(2)}" if where else _place(text, len(text)) if _END.search(message) else ""
+        message = _END.sub("", _LINE.sub("", message)).strip()
+        message = safe_line(message[:1].lower() + message[1:])
+        raise ConfigError(f"{path}:{place}: {message}{_UNCHANGED}" if place else f"{path}: {message}{_UNCHANGED}") from None
+    except RecursionError:
+        at = _too_deep_at(text)
+        where = f":{_place(text, at)}" if at else ""
+        raise ConfigError(f"{path}{where}: arrays or tables nested too deeply to read{_UNCHANGED}") from None
+    except ValueError as exc:  # int() refusing a number of more than 4300 digits
+        long = _LONG_NUMBER.search(text)
+        if long is None:
+            raise ConfigError(f"{path}: cannot read it ({safe_line(str(exc))[:120]}){_UNCHANGED}") from None
+        raise ConfigError(
+            f"{path}:{_place(text, long.start())}: a number with more than 4300 digits{_UNCHANGED}"
+        ) from None
     try:
         config = _section(Config, data)
     except _TypeProblem as exc:
-        raise ConfigError(f"{path}: {exc} (the file was left unchanged)") from None
+        raise ConfigError(f"{path}: {exc}{_UNCHANGED}") from None
+    except RecursionError:  # pragma: no cover - tomllib gives up first
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to read{_UNCHANGED}") from None
     return config
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def load_config(path: Path) -> Config:
@@ -293,10 +402,15 @@ def load_config(path: Path) -> Config:
         return Config()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = raw.removeprefix(_BOM)  # some Windows editors start a UTF-8 file with one
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}:{line}:{column}: not UTF-8 text (byte {exc.start}); save it as UTF-8{_UNCHANGED}"
+        ) from None
     return parse_config(text, path)
 
 
@@ -361,7 +475,9 @@ class ConfigStore:
         with locked(self.path):
             config = load_config(self.path)
             change(config)
-            save_config(config, self.path)
+            text = dump_config(config)
+            parse_config(text, self.path)  # never write a file that would not load back
+            atomic_write(self.path, text)
             return config
 
     def create_default(self) -> Config:
