@@ -102,7 +102,14 @@ class ManagedServer:
             record = json.loads(self.pid_file.read_text())
         except (FileNotFoundError, ValueError):
             return None
-        return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
+        if not isinstance(record, dict):
+            return None
+        pid = record.get("pid")
+        # Only a real child's pid: -1 would signal every process of the user, 0 our
+        # own process group, 1 is init; a bool or a huge number is no pid at all.
+        if not isinstance(pid, int) or isinstance(pid, bool) or not 1 < pid < 2**31:
+            return None
+        return record
 
     def managed_pid(self) -> int | None:
         """The pid of a server we started that still runs, else None."""

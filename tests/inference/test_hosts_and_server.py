@@ -157,3 +157,60 @@ async def test_the_started_server_gets_no_sovtui_variables(
         assert {"KEEP_ME", "OLLAMA_HOST", "PATH"} <= names  # the rest is passed on
     finally:
         await server.stop()
+
+
+@pytest.mark.parametrize("pid", [-1, 0, 1, True, "123", 2**40, None])
+def test_a_pid_file_never_names_a_process_group_init_or_nonsense(ctx: Context, pid: object) -> None:
+    """kill(-1) signals every process of the user, kill(0) our own group: a damaged pid file must not lead there."""
+    import json
+
+    server = ctx.server()
+    server.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    server.pid_file.write_text(json.dumps({"pid": pid, "url": server.target.url}))
+    assert server.managed_pid() is None
+
+
+async def test_stop_with_a_damaged_pid_file_signals_nothing(
+    ctx: Context, ollama: OllamaEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import signal
+
+    real_kill = os.kill
+    sent: list[tuple[int, int]] = []
+
+    def kill(pid: int, sig: int) -> None:
+        if sig == 0:
+            return real_kill(pid, 0)
+        sent.append((pid, sig))  # recorded, never sent
+
+    monkeypatch.setattr(os, "kill", kill)
+    monkeypatch.setattr("sovtui.inference.server._reap", lambda pid: None)
+    server = ctx.server()
+    server.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    server.pid_file.write_text(json.dumps({"pid": -1, "url": server.target.url}))
+    with pytest.raises(SovtuiError, match="left alone"):
+        await server.stop(timeout=0.2)
+    assert (-1, signal.SIGTERM) not in sent and sent == []
+
+
+def test_any_pid_file_is_read_without_a_traceback(ctx: Context) -> None:
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    server = ctx.server()
+    server.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    url = server.target.url
+    values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10))
+    records = st.fixed_dictionaries({"pid": values, "url": st.one_of(st.just(url), values)}).map(json.dumps)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.one_of(records.map(str.encode), st.binary(max_size=60)))
+    def check(content: bytes) -> None:
+        server.pid_file.write_bytes(content)
+        pid = server.managed_pid()
+        assert pid is None or (isinstance(pid, int) and pid > 1)
+
+    check()
