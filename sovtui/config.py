@@ -372,8 +372,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}:{place}: {message}{_UNCHANGED}" if place else f"{path}: {message}{_UNCHANGED}") from None
     except RecursionError:
         at = _too_deep_at(text)
-        where = f":{_place(text, at)}" if at else ""
-        raise ConfigError(f"{path}{where}: arrays or tables nested too deeply to read{_UNCHANGED}") from None
+        deep = f":{_place(text, at)}" if at else ""
+        raise ConfigError(f"{path}{deep}: arrays or tables nested too deeply to read{_UNCHANGED}") from None
     except ValueError as exc:  # int() refusing a number of more than 4300 digits
         long = _LONG_NUMBER.search(text)
         if long is None:
