@@ -27,12 +27,18 @@ _C1: Final = list(range(0x7F, 0xA0))
 #: they make text display in an order other than the one it is stored in.
 _BIDI: Final = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 
-_MULTILINE: Final[dict[int, int | None]] = {c: None for c in (*_C0, *_C1, *_BIDI)}
+#: A lone surrogate (from JSON's ``\ud800``) cannot be encoded: printing it
+#: raises UnicodeEncodeError, so a hostile relay could crash whatever shows it.
+_SURROGATES: Final[dict[int, int | None]] = {c: 0xFFFD for c in range(0xD800, 0xE000)}
+
+_MULTILINE: Final[dict[int, int | None]] = {**_SURROGATES, **{c: None for c in (*_C0, *_C1, *_BIDI)}}
 _ONE_LINE: Final[dict[int, int | None]] = {**_MULTILINE, 0x09: 0x20, 0x0A: 0x20, 0x2028: 0x20, 0x2029: 0x20}
 
 
 def safe_text(text: str) -> str:
     """``text`` with every control character but newline and tab removed.
+
+    A lone surrogate becomes U+FFFD, the replacement character.
 
     A carriage return is removed too: on a terminal it moves the cursor back
     to the start of the line, so the rest of the line could overwrite what

@@ -27,8 +27,10 @@ from pathlib import Path
 import pytest
 
 SITE_DIR = Path(__file__).resolve().parent / "egress_site"
-ALLOW_VAR = "SOVTUI_TEST_EGRESS_ALLOW"
-LOG_VAR = "SOVTUI_TEST_EGRESS_LOG"
+# Not SOVTUI_*: sovtui strips those from the children it starts (ollama serve),
+# and the guard must follow into them.
+ALLOW_VAR = "EGRESS_GUARD_ALLOW"
+LOG_VAR = "EGRESS_GUARD_LOG"
 
 
 class EgressBlocked(PermissionError):

@@ -29,7 +29,7 @@ class RelayProcess:
         allow_endpoint("127.0.0.1", self.port)
 
     def start(self) -> RelayProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SOVTUI_TEST_EGRESS")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EGRESS_GUARD_")}
         self._proc = subprocess.Popen(
             [sys.executable, str(RELAY_SCRIPT), str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,

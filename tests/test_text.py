@@ -46,3 +46,15 @@ def test_nothing_that_drives_a_terminal_survives(text):
 def test_making_safe_twice_changes_nothing(text):
     assert safe_text(safe_text(text)) == safe_text(text)
     assert safe_line(safe_line(text)) == safe_line(text)
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_that_can_be_printed():
+    shown = safe_line('relay says \ud800 hi')
+    assert shown == "relay says \ufffd hi"
+    shown.encode("utf-8")
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())))
+def test_whatever_comes_in_can_be_written_as_utf8(text):
+    safe_text(text).encode("utf-8")
+    safe_line(text).encode("utf-8")

@@ -1,18 +1,18 @@
 """Puts a child Python process under the test suite's egress guard.
 
-Only active when the tests set SOVTUI_TEST_EGRESS_ALLOW (see tests/egress.py);
+Only active when the tests set EGRESS_GUARD_ALLOW (see tests/egress.py);
 sovtui itself contains no such switch.
 """
 
 import os
 
-if "SOVTUI_TEST_EGRESS_ALLOW" in os.environ:
+if "EGRESS_GUARD_ALLOW" in os.environ:
     import ipaddress
     import socket
     import sys
 
-    _ports = {int(p) for p in os.environ["SOVTUI_TEST_EGRESS_ALLOW"].split(",") if p}
-    _log = os.environ.get("SOVTUI_TEST_EGRESS_LOG")
+    _ports = {int(p) for p in os.environ["EGRESS_GUARD_ALLOW"].split(",") if p}
+    _log = os.environ.get("EGRESS_GUARD_LOG")
 
     def _loopback(host):
         if host in ("localhost", "ip6-localhost"):
