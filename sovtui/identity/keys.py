@@ -152,24 +152,24 @@ class KeyStore:
 
 
 def verify_event(data: str | dict[str, Any]) -> str:
-    """The signer's pubkey hex if ``data`` is a correctly signed event; else KeyFormatError."""
-    from pynostr.event import Event
+    """The signer's pubkey hex if ``data`` is a correctly signed event; else KeyFormatError.
+
+    The same check as a credential's (``nostr.events.check_event``): well-formed
+    hex of the right lengths and the claimed id equal to the recomputed one, so
+    a blanked id is wrong, not "unchecked".
+    """
+    from sovtui.nostr.events import EventError, check_event
 
     try:
-        event_dict = json.loads(data) if isinstance(data, str) else data
-        if isinstance(event_dict, list) and len(event_dict) >= 2 and event_dict[0] == "EVENT":
-            event_dict = event_dict[-1]
-        event = Event.from_dict(event_dict)
-    except (ValueError, KeyError, TypeError):
+        event = json.loads(data) if isinstance(data, str) else data
+    except ValueError:
         raise KeyFormatError("not a Nostr event (JSON with id, pubkey, created_at, kind, tags, content, sig)") from None
-    claimed = event_dict.get("id")
-    event.compute_id()
-    if claimed and claimed != event.id:
-        raise KeyFormatError("the event's id does not match its content: it was changed after signing")
+    except RecursionError:
+        raise KeyFormatError("not a Nostr event: the JSON is nested too deeply") from None
+    if isinstance(event, list) and len(event) >= 2 and event[0] == "EVENT":
+        event = event[-1]
     try:
-        valid = event.verify()
-    except Exception:  # noqa: BLE001 - malformed pubkey or sig
-        valid = False
-    if not valid:
-        raise KeyFormatError("the signature does not verify")
-    return str(event.pubkey)
+        check_event(event)
+    except EventError as exc:
+        raise KeyFormatError(str(exc)) from None
+    return str(event["pubkey"])

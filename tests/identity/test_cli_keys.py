@@ -107,3 +107,28 @@ def test_unprotected_vault_must_be_asked_for(cli, xdg: Paths) -> None:
     assert "an empty passphrase protects nothing" in last_line(refused)
     made = cli("keys", "new", "--label", "me", "--unprotected")
     assert made.returncode == 0 and "UNPROTECTED" in made.stderr
+
+
+@pytest.mark.parametrize("blank", ["", None, "0" * 64])
+def test_verify_refuses_a_blanked_or_missing_id(cli, tmp_path, blank) -> None:  # type: ignore[no-untyped-def]
+    """A blank id was skipped, not checked: a changed event with its id blanked verified."""
+    cli("keys", "import", "--label", "me", input=NSEC, env=PASS)
+    event = json.loads(cli("keys", "sign", "me", "I", "own", "this", env=PASS).stdout)
+    event["content"] = "I own that"
+    if blank is None:
+        del event["id"]
+    else:
+        event["id"] = blank
+    tampered = tmp_path / "event.json"
+    tampered.write_text(json.dumps(event))
+    result = cli("keys", "verify", str(tampered))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert last_line(result).endswith(("no id", "64 lowercase hex digits", "changed after signing"))
+
+
+def test_verify_of_an_event_with_a_lone_surrogate_is_an_error_not_a_traceback(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    event = {"id": "a" * 64, "pubkey": "b" * 64, "created_at": 1, "kind": 1, "tags": [], "content": "\\ud800", "sig": "c" * 128}
+    hostile = tmp_path / "event.json"
+    hostile.write_text(json.dumps(event).replace("\\\\ud800", "\\ud800"))
+    result = cli("keys", "verify", str(hostile))
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
