@@ -3,14 +3,16 @@
 The connection URI is read from stdin (hidden on a terminal), never from
 argv, and kept in the vault. Payments are decoded and shown before they are
 sent, ask for confirmation unless --yes is given, count against the budget
-you set, and are never sent twice. Amounts are in sats.
+you set (with a fee reserve: NIP-47 sends no fee limit), and are never sent
+twice. Amounts are in sats. Everything the wallet or an invoice says is
+shown through sovtui.text.safe_line: it cannot move the cursor or reach the
+clipboard.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 from sovtui.cli.common import add_json_option, confirm, is_tty, run, table
@@ -19,6 +21,7 @@ from sovtui.cli.passphrase import add_passphrase_option
 from sovtui.config import PERIODS
 from sovtui.context import Context
 from sovtui.errors import UsageError
+from sovtui.text import safe_line
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pay", help="pay a BOLT11 invoice (decoded and confirmed first)")
     p.add_argument("invoice")
     p.add_argument("--amount", type=int, metavar="SATS", help="for an invoice without an amount")
-    p.add_argument("--max-fee", type=int, metavar="SATS", help="the fee limit (default: 1%%, at least 10 sats)")
+    p.add_argument("--fee-reserve", "--max-fee", dest="fee_reserve", type=int, metavar="SATS",
+                   help="what the budget keeps back for routing fees until the wallet reports them (default: 1%%, at least 10 sats)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     _wallet_options(p)
     p.set_defaults(handler=cmd_pay)
@@ -138,7 +142,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
     uri, info, balance = run(service.test(text))
     _unlock(ctx, args, create=True)
     service.save(args.name, uri, budget_sats=args.budget, budget_period=args.period, network=info.network)
-    print(f"connected {args.name}: {info.alias or 'wallet'} on {info.network or 'an unknown network'}, balance {_sats(balance)}")
+    print(f"connected {args.name}: {safe_line(info.alias) or 'wallet'} on {safe_line(info.network) or 'an unknown network'}, balance {_sats(balance)}")
     if not args.budget:
         print(f"no spending budget yet: 'sovtui wallet budget {args.name} 10000 --period day' sets one", file=sys.stderr)
     return 0
@@ -174,8 +178,8 @@ def cmd_info(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"wallet: {name}\nalias: {info.alias or '—'}\nnetwork: {info.network or '—'}\nencryption: {encryption}")
-    print(f"methods: {' '.join(info.methods) or '—'}\nnotifications: {' '.join(info.notifications) or '—'}")
+    print(f"wallet: {name}\nalias: {safe_line(info.alias) or '—'}\nnetwork: {safe_line(info.network) or '—'}\nencryption: {encryption}")
+    print(f"methods: {safe_line(' '.join(info.methods)) or '—'}\nnotifications: {safe_line(' '.join(info.notifications)) or '—'}")
     return 0
 
 
@@ -196,12 +200,15 @@ def cmd_balance(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.wallet.service import WalletService, format_time
+
+    WalletService.check_page(limit=args.limit, offset=args.offset)
     service, name, client = _client(ctx, args)
 
     async def go() -> Any:
         async with client:
             await service.reconcile(client, name)
-            return await client.list_transactions(limit=args.limit, offset=args.offset)
+            return await service.history(client, name, limit=args.limit, offset=args.offset)
 
     items = run(go())
     if args.json:
@@ -210,8 +217,8 @@ def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
     if not items:
         print("no transactions yet", file=sys.stderr)
         return 0
-    rows = [[time.strftime("%Y-%m-%d %H:%M", time.localtime(t.created_at)), "in" if t.type == "incoming" else "out",
-             f"{t.amount_sat:,}", t.state, t.description[:40]] for t in items]
+    rows = [[format_time(t.created_at or None), "in" if t.type == "incoming" else "out",
+             f"{t.amount_sat:,}", safe_line(t.state)[:12], safe_line(t.description)[:40]] for t in items]
     print(table(rows, ["WHEN", "DIR", "SATS", "STATE", "DESCRIPTION"]))
     return 0
 
@@ -230,7 +237,7 @@ def cmd_invoice(args: argparse.Namespace, ctx: Context) -> int:
 
     paid = run(go())
     if paid is not None:
-        print(f"{paid.state}: {paid.amount_sat:,} sats" if paid.state != "settled" else f"paid: {paid.amount_sat:,} sats received")
+        print(f"{safe_line(paid.state)}: {paid.amount_sat:,} sats" if paid.state != "settled" else f"paid: {paid.amount_sat:,} sats received")
     return 0
 
 
@@ -242,21 +249,21 @@ def _show_invoice(tx: Any, args: argparse.Namespace) -> None:
         from sovtui.qr import qr_lines
 
         print("\n".join(qr_lines(tx.invoice.upper())))
-    print(tx.invoice)
+    print(safe_line(tx.invoice))
     print(f"{tx.amount_sat:,} sats · payment hash {tx.payment_hash}", file=sys.stderr)
 
 
 def cmd_pay(args: argparse.Namespace, ctx: Context) -> int:
     service = _service(ctx)
     name = service.resolve(args.wallet)
-    plan = service.prepare_payment(name, args.invoice, amount_sat=args.amount, max_fee_sat=args.max_fee)
+    plan = service.prepare_payment(name, args.invoice, amount_sat=args.amount, max_fee_sat=args.fee_reserve)
     if not args.json or not args.yes:
         for label, value in plan.summary():
             print(f"{label:>12}: {value}", file=sys.stderr)
     if not args.yes:
         if not is_tty(sys.stdin):
             raise UsageError("not paying without confirmation: add --yes to pay from a script")
-        if not confirm(f"pay {plan.amount_sat:,} sats (fee limit {plan.fee_limit_sat:,}) from {name}?"):
+        if not confirm(f"pay {plan.amount_sat:,} sats (fee reserve {plan.fee_reserve_sat:,}) from {name}?"):
             print("not paid", file=sys.stderr)
             return 1
     _unlock(ctx, args)
@@ -268,12 +275,14 @@ def cmd_pay(args: argparse.Namespace, ctx: Context) -> int:
 
     outcome = run(go())
     if args.json:
-        print_json({"wallet": name, "state": outcome.state, "payment_hash": outcome.payment.payment_hash,
-                    "amount_sats": outcome.payment.amount_msat // 1000, "fees_paid_msat": outcome.payment.fees_paid_msat,
-                    "preimage": outcome.payment.preimage, "error": outcome.payment.error})
+        print_json({"wallet": name, "state": outcome.state, "proved": outcome.proved, "payment_hash": outcome.payment.payment_hash,
+                    "amount_sats": outcome.payment.amount_msat // 1000, "fee_reserve_sats": plan.fee_reserve_sat,
+                    "fees_paid_msat": outcome.payment.fees_paid_msat, "preimage": outcome.payment.preimage,
+                    "error": outcome.payment.error})
     else:
         print(outcome.describe(), file=sys.stdout if outcome.state == "settled" else sys.stderr)
-    return {"settled": 0, "pending": 3}.get(outcome.state, 1)
+    # 0 paid and proved, 3 pending (not sent again), 4 the wallet says paid without proof, 1 failed
+    return {"settled": 0, "pending": 3, "unproved": 4}.get(outcome.state, 1)
 
 
 def cmd_lookup(args: argparse.Namespace, ctx: Context) -> int:
@@ -288,8 +297,8 @@ def cmd_lookup(args: argparse.Namespace, ctx: Context) -> int:
         print_json(tx.to_dict())
         return 0
     direction = "incoming" if tx.type == "incoming" else "outgoing"
-    print(f"{tx.state}: {direction} {tx.amount_sat:,} sats" + (f", fee {tx.fees_paid_sat:,} sats" if tx.fees_paid_msat else "")
-          + (f" — {tx.description}" if tx.description else ""))
+    print(f"{safe_line(tx.state)}: {direction} {tx.amount_sat:,} sats" + (f", fee {tx.fees_paid_sat:,} sats" if tx.fees_paid_msat else "")
+          + (f" — {safe_line(tx.description)}" if tx.description else ""))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sovtui.errors import SovtuiError
+from sovtui.text import safe_line
 
 
 class WalletError(SovtuiError):
@@ -22,7 +23,8 @@ class WalletRequestError(WalletError):
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code
-        self.detail = message
+        lines = safe_text_lines(message)
+        self.detail = lines[0][:160] if lines else ""
         super().__init__(describe_error(code, message))
 
 
@@ -32,6 +34,15 @@ class BudgetExceeded(WalletError):
 
 class InvoiceRefused(WalletError):
     """An invoice we will not pay: expired, already paid, wrong network, no amount."""
+
+
+#: NIP-47 error codes after which a payment surely did not happen. Any other
+#: code (INTERNAL, OTHER, one we do not know) leaves its outcome unknown: the
+#: payment stays pending and is looked up, never marked failed on that word.
+NOT_PAID_CODES = frozenset({
+    "PAYMENT_FAILED", "INSUFFICIENT_BALANCE", "QUOTA_EXCEEDED", "RESTRICTED", "UNAUTHORIZED",
+    "NOT_IMPLEMENTED", "RATE_LIMITED", "UNSUPPORTED_ENCRYPTION",
+})
 
 
 #: NIP-47 error codes as a user should read them.
@@ -51,6 +62,25 @@ ERROR_MESSAGES = {
 
 
 def describe_error(code: str, message: str) -> str:
-    plain = ERROR_MESSAGES.get(code, f"the wallet reported an error ({code})")
-    detail = (message or "").strip().splitlines()[0][:160] if message else ""
+    """One line a person can read: our words for the code, then the wallet's own (made safe to show)."""
+    code = code if isinstance(code, str) else str(code)
+    plain = ERROR_MESSAGES.get(code) or f"the wallet reported an error ({safe_line(valid_text(code)).strip()[:40] or 'no code'})"
+    lines = safe_text_lines(message)
+    detail = lines[0][:160] if lines else ""
     return f"{plain}: {detail}" if detail and detail.lower() not in plain.lower() else plain
+
+
+def safe_text_lines(message: object) -> list[str]:
+    """The non-blank lines of a wallet's message, each safe to show; [] for none or a non-string."""
+    if not isinstance(message, str):
+        return []
+    return [line for line in (safe_line(part).strip() for part in valid_text(message).splitlines()) if line]
+
+
+def valid_text(text: str) -> str:
+    """``text`` that can be encoded: a lone surrogate (valid in JSON, not in UTF-8) becomes '?'.
+
+    Printing one would raise UnicodeEncodeError: a wallet could crash a
+    command with a single character in a description.
+    """
+    return text.encode("utf-8", "replace").decode("utf-8")

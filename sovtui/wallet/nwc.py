@@ -8,6 +8,15 @@ with a valid signature, an ``e`` tag naming our request, content that
 decrypts and parses, and the right ``result_type``; anything else a relay
 hands us is ignored. NIP-44 v2 is used whenever the wallet's info event
 offers it, NIP-04 otherwise. Amounts are msats on the wire, as the NIP says.
+
+What the wallet says is read by the small ``read_*`` functions below, which
+return a value or raise a WalletError and nothing else, whatever the JSON
+holds (property-tested): numbers that are negative, NaN, huge floats or
+strings are not amounts; strings lose lone surrogates (they would crash a
+print) and are shown only through ``sovtui.text.safe_line``. Any crypto
+error (a key off the curve, a payload that does not decrypt) is a
+WalletError or an ignored event, never a raw exception with the secret in
+its frames.
 """
 
 from __future__ import annotations
@@ -15,15 +24,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sovtui.nostr import nip44
 from sovtui.nostr.events import nip04_decrypt, nip04_encrypt, public_key_of, sign_event, tag_value
 from sovtui.nostr.relay import RelayPool, Subscription
-from sovtui.wallet.errors import WalletError, WalletRequestError, WalletTimeout
+from sovtui.text import safe_line
+from sovtui.wallet.errors import WalletError, WalletRequestError, WalletTimeout, valid_text
 from sovtui.wallet.uri import NwcUri
 
 log = logging.getLogger(__name__)
@@ -36,6 +47,10 @@ LEGACY_NOTIFICATION_KIND = 23196
 NIP44 = "nip44_v2"
 NIP04 = "nip04"
 DEFAULT_TIMEOUT = 30.0
+#: Timestamps a wallet may send that can still be shown (year 9999); anything else is "unknown".
+_MAX_TIMESTAMP = 253_402_300_799
+_HEX = frozenset("0123456789abcdef")
+DAMAGED = "the connection to this wallet cannot be used (its keys are not valid): remove it and connect it again"
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,7 @@ class Transaction:
     state: str
     payment_hash: str
     amount_msat: int
-    fees_paid_msat: int = 0
+    fees_paid_msat: int | None = 0  # None: not reported (or not a usable number)
     invoice: str = ""
     description: str = ""
     preimage: str = ""
@@ -81,25 +96,33 @@ class Transaction:
 
     @property
     def fees_paid_sat(self) -> int:
-        return -(-self.fees_paid_msat // 1000)
+        return -(-(self.fees_paid_msat or 0) // 1000)
 
     @classmethod
     def from_result(cls, data: dict[str, Any]) -> Transaction:
-        if not isinstance(data, dict) or not isinstance(data.get("payment_hash", ""), str):
+        """A transaction from the wallet's JSON; WalletError if its hash or amount is not usable."""
+        if not isinstance(data, dict):
             raise WalletError("the wallet sent a transaction that is not understood")
-        state = data.get("state") or ("settled" if data.get("settled_at") or data.get("preimage") else "pending")
+        payment_hash = data.get("payment_hash")
+        if not (isinstance(payment_hash, str) and len(payment_hash) == 64 and set(payment_hash.lower()) <= _HEX):
+            raise WalletError("the wallet sent a transaction without a valid payment hash")
+        amount = _amount(data.get("amount", 0))
+        if amount is None:
+            raise WalletError("the wallet sent a transaction whose amount is not a number of msats")
+        preimage = _text(data.get("preimage"))
+        state = _word(data.get("state")) or ("settled" if data.get("settled_at") or preimage else "pending")
         return cls(
-            type=str(data.get("type") or ""),
-            state=str(state),
-            payment_hash=str(data.get("payment_hash") or ""),
-            amount_msat=_int(data.get("amount")),
-            fees_paid_msat=_int(data.get("fees_paid")),
-            invoice=str(data.get("invoice") or ""),
-            description=str(data.get("description") or ""),
-            preimage=str(data.get("preimage") or ""),
-            created_at=_int(data.get("created_at")),
-            expires_at=_int(data["expires_at"]) if data.get("expires_at") else None,
-            settled_at=_int(data["settled_at"]) if data.get("settled_at") else None,
+            type=_word(data.get("type")),
+            state=state,
+            payment_hash=payment_hash.lower(),
+            amount_msat=amount,
+            fees_paid_msat=_amount(data.get("fees_paid")),
+            invoice=_text(data.get("invoice")),
+            description=_text(data.get("description")),
+            preimage=preimage,
+            created_at=_timestamp(data.get("created_at")) or 0,
+            expires_at=_timestamp(data.get("expires_at")),
+            settled_at=_timestamp(data.get("settled_at")),
             extra=data,
         )
 
@@ -112,8 +135,97 @@ class Transaction:
         }
 
 
-def _int(value: Any) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+class PayResult(NamedTuple):
+    preimage: str
+    fees_paid_msat: int | None  # None: the wallet reported no usable fee
+
+
+def _amount(value: Any) -> int | None:
+    """A count of msats, or None: negative, NaN, infinite, fractional, bool or text is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return int(value)
+    return None
+
+
+def _timestamp(value: Any) -> int | None:
+    """A unix time that can be shown, or None."""
+    seconds = _amount(value)
+    return seconds if seconds is not None and 0 < seconds <= _MAX_TIMESTAMP else None
+
+
+def _text(value: Any) -> str:
+    """A string field as text that can be printed (lone surrogates replaced); '' for anything else.
+
+    Control characters are kept here (the data stays what the wallet sent)
+    and removed where it is shown, through sovtui.text.
+    """
+    return valid_text(value) if isinstance(value, str) else ""
+
+
+def _word(value: Any) -> str:
+    """A keyword field (state, type): one short safe line."""
+    return safe_line(_text(value)).strip()[:20]
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A list of method or notification names, each one safe to show; None if it is not a list."""
+    if not isinstance(value, list):
+        return None
+    return tuple(name for name in (safe_line(valid_text(v)).strip() for v in value if isinstance(v, str)) if name)
+
+
+def read_response(message: Any, method: str) -> dict[str, Any] | None:
+    """The result of a wallet's response to ``method``; None to ignore it; WalletRequestError for an error.
+
+    Ignored: anything not a JSON object, another result_type, a result that
+    is not an object. An error is an object with a code or a message (null
+    or an empty object means none); any other non-empty error is an OTHER.
+    """
+    if not isinstance(message, dict) or message.get("result_type") != method:
+        return None
+    error = message.get("error")
+    if isinstance(error, dict):
+        code, text = error.get("code"), error.get("message")
+        if code or text:
+            code = safe_line(valid_text(code)).strip()[:40] if isinstance(code, str) else ""
+            raise WalletRequestError(code or "OTHER", text if isinstance(text, str) else "")
+    elif error:
+        raise WalletRequestError("OTHER", error if isinstance(error, str) else "")
+    result = message.get("result")
+    return result if isinstance(result, dict) else None
+
+
+def read_pay_result(result: dict[str, Any]) -> PayResult:
+    """What pay_invoice answered: the preimage as sent (checked by the caller) and the fee, if usable."""
+    return PayResult(_text(result.get("preimage")), _amount(result.get("fees_paid")))
+
+
+def read_balance(result: dict[str, Any]) -> int:
+    balance = _amount(result.get("balance"))
+    if balance is None:
+        raise WalletError("the wallet's balance answer is not understood")
+    return balance
+
+
+def read_info(result: dict[str, Any], previous: WalletInfo) -> WalletInfo:
+    def line(value: Any) -> str:
+        return safe_line(_text(value)).strip()[:80]
+
+    height = result.get("block_height")
+    methods, notifications = _names(result.get("methods")), _names(result.get("notifications"))
+    return WalletInfo(
+        methods=methods if methods is not None else previous.methods,
+        notifications=notifications if notifications is not None else previous.notifications,
+        encryptions=previous.encryptions,
+        alias=line(result.get("alias")),
+        network=line(result.get("network")),
+        pubkey=line(result.get("pubkey")),
+        block_height=height if isinstance(height, int) and not isinstance(height, bool) and height >= 0 else None,
+    )
 
 
 class NwcClient:
@@ -122,10 +234,15 @@ class NwcClient:
     def __init__(self, uri: NwcUri, *, timeout: float = DEFAULT_TIMEOUT, connect_timeout: float = 5.0) -> None:
         self.uri = uri
         self.timeout = timeout
-        self.pubkey = public_key_of(uri.secret)
+        try:
+            self.pubkey = public_key_of(uri.secret)
+        except Exception:  # noqa: BLE001 - any crypto error: the secret is not a key
+            raise WalletError(DAMAGED) from None
         self.pool = RelayPool(uri.relays, connect_timeout=connect_timeout)
         self.info = WalletInfo()
         self.info_found = False
+        #: Events from the wallet's key that were dropped as unreadable, and list items not understood.
+        self.ignored = 0
 
     async def __aenter__(self) -> NwcClient:
         await self.connect()
@@ -153,10 +270,10 @@ class NwcClient:
             await self.pool.unsubscribe(subscription)
         if newest is not None:
             self.info_found = True
-            encryption = (tag_value(newest, "encryption") or NIP04).split()
+            encryption = str(tag_value(newest, "encryption") or NIP04).split()
             self.info = WalletInfo(
-                methods=tuple(newest["content"].split()),
-                notifications=tuple((tag_value(newest, "notifications") or "").split()),
+                methods=_names(str(newest.get("content") or "").split()) or (),
+                notifications=_names(str(tag_value(newest, "notifications") or "").split()) or (),
                 encryptions=tuple(e for e in encryption if e in (NIP44, NIP04)) or (NIP04,),
             )
         return self.info
@@ -167,38 +284,29 @@ class NwcClient:
     # --- the methods -------------------------------------------------------
 
     async def get_info(self) -> WalletInfo:
-        result = await self.request("get_info", {})
-        methods = result.get("methods")
-        notifications = result.get("notifications")
-        self.info = WalletInfo(
-            methods=tuple(methods) if isinstance(methods, list) else self.info.methods,
-            notifications=tuple(notifications) if isinstance(notifications, list) else self.info.notifications,
-            encryptions=self.info.encryptions,
-            alias=str(result.get("alias") or ""),
-            network=str(result.get("network") or ""),
-            pubkey=str(result.get("pubkey") or ""),
-            block_height=result.get("block_height") if isinstance(result.get("block_height"), int) else None,
-        )
+        self.info = read_info(await self.request("get_info", {}), self.info)
         return self.info
 
     async def get_balance(self) -> int:
         """The balance in msats."""
-        result = await self.request("get_balance", {})
-        if not isinstance(result.get("balance"), int):
-            raise WalletError("the wallet's balance answer is not understood")
-        return int(result["balance"])
+        return read_balance(await self.request("get_balance", {}))
 
-    async def pay_invoice(self, invoice: str, *, amount_msat: int | None = None, timeout: float | None = None) -> tuple[str, int]:
-        """Pay; (preimage, fees paid in msats). WalletTimeout means the outcome is unknown."""
+    async def pay_invoice(self, invoice: str, *, amount_msat: int | None = None, timeout: float | None = None) -> PayResult:
+        """Pay; the preimage (unchecked: the caller checks it proves the payment) and the fee, if reported.
+
+        WalletTimeout means the outcome is unknown.
+        """
         params: dict[str, Any] = {"invoice": invoice}
         if amount_msat is not None:
+            if amount_msat <= 0:
+                raise WalletError("an amount to pay must be at least 1 msat")
             params["amount"] = amount_msat
-        result = await self.request("pay_invoice", params, timeout=timeout)
-        return str(result.get("preimage") or ""), _int(result.get("fees_paid"))
+        return read_pay_result(await self.request("pay_invoice", params, timeout=timeout))
 
-    async def pay_keysend(self, pubkey: str, amount_msat: int) -> tuple[str, int]:
-        result = await self.request("pay_keysend", {"pubkey": pubkey, "amount": amount_msat})
-        return str(result.get("preimage") or ""), _int(result.get("fees_paid"))
+    async def pay_keysend(self, pubkey: str, amount_msat: int) -> PayResult:
+        if amount_msat <= 0:
+            raise WalletError("an amount to pay must be at least 1 msat")
+        return read_pay_result(await self.request("pay_keysend", {"pubkey": pubkey, "amount": amount_msat}))
 
     async def make_invoice(self, amount_msat: int, description: str = "", expiry: int | None = None) -> Transaction:
         params: dict[str, Any] = {"amount": amount_msat}
@@ -218,7 +326,12 @@ class NwcClient:
         items = result.get("transactions")
         if not isinstance(items, list):
             raise WalletError("the wallet's transaction list is not understood")
-        found = [Transaction.from_result(item) for item in items if isinstance(item, dict)]
+        found = []
+        for item in items:
+            try:
+                found.append(Transaction.from_result(item))
+            except WalletError:
+                self.ignored += 1  # one bad entry does not hide the others
         return sorted(found, key=lambda t: t.created_at, reverse=True)
 
     async def notifications(self) -> AsyncIterator[tuple[str, Transaction]]:
@@ -260,13 +373,17 @@ class NwcClient:
     def _request_event(self, method: str, params: dict[str, Any], timeout: float) -> dict[str, Any]:
         plaintext = json.dumps({"method": method, "params": params}, separators=(",", ":"))
         tags = [["p", self.uri.wallet_pubkey], ["expiration", str(int(time.time() + timeout + 5))]]
-        if self.encryption == NIP44:
-            key = nip44.get_conversation_key(self.uri.secret, self.uri.wallet_pubkey)
-            content = nip44.encrypt(plaintext, key)
-            tags.append(["encryption", NIP44])
-        else:
-            content = nip04_encrypt(self.uri.secret, self.uri.wallet_pubkey, plaintext)
-        return sign_event(self.uri.secret, REQUEST_KIND, content, tags)
+        try:
+            if self.encryption == NIP44:
+                key = nip44.get_conversation_key(self.uri.secret, self.uri.wallet_pubkey)
+                content = nip44.encrypt(plaintext, key)
+                tags.append(["encryption", NIP44])
+            else:
+                content = nip04_encrypt(self.uri.secret, self.uri.wallet_pubkey, plaintext)
+            return sign_event(self.uri.secret, REQUEST_KIND, content, tags)
+        except Exception:  # noqa: BLE001 - a key off the curve, a payload too long: never a raw crypto error
+            log.info("could not encrypt or sign a %s request", method)
+            raise WalletError(DAMAGED) from None
 
     async def _await_response(self, subscription: Subscription, request_id: str, method: str, timeout: float) -> dict[str, Any]:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -277,14 +394,9 @@ class NwcClient:
                 raise WalletTimeout(f"the wallet did not answer {method} within {timeout:g} s")
             if event["pubkey"] != self.uri.wallet_pubkey or tag_value(event, "e") != request_id:
                 continue
-            message = self._open(event)
-            if message is None or message.get("result_type") != method:
-                continue
-            error = message.get("error")
-            if isinstance(error, dict) and (error.get("code") or error.get("message")):
-                raise WalletRequestError(str(error.get("code") or "OTHER"), str(error.get("message") or ""))
-            result = message.get("result")
-            if not isinstance(result, dict):
+            result = read_response(self._open(event), method)
+            if result is None:
+                self.ignored += 1
                 continue
             return result
 
@@ -298,7 +410,7 @@ class NwcClient:
                 key = nip44.get_conversation_key(self.uri.secret, self.uri.wallet_pubkey)
                 plaintext = nip44.decrypt(content, key)
             message = json.loads(plaintext)
-        except ValueError:
+        except Exception:  # noqa: BLE001 - bad crypto, bad JSON, JSON nested past the recursion limit
             log.info("ignored an unreadable event from the wallet's relay")
             return None
         return message if isinstance(message, dict) else None

@@ -42,10 +42,16 @@ def random_key() -> str:
             return key
 
 
+#: payment hash -> preimage of every merchant invoice made in this process: what a payee
+#: reveals when paid, so the simulator, an honest wallet, returns the real proof of payment.
+MERCHANT_PREIMAGES: dict[str, str] = {}
+
+
 def merchant_invoice(amount_sat: int | None, description: str = "coffee", *, expiry: int = 3600,
                      timestamp: int | None = None, network: str = "regtest") -> tuple[str, str]:
     """An invoice from someone outside the wallet: (bolt11, preimage hex)."""
     preimage = os.urandom(32)
+    MERCHANT_PREIMAGES[hashlib.sha256(preimage).hexdigest()] = preimage.hex()
     invoice = encode_invoice(
         amount_msat=None if amount_sat is None else amount_sat * 1000,
         payment_hash=hashlib.sha256(preimage).digest(),
@@ -260,9 +266,13 @@ class WalletSimulator:
             raise _Refusal("OTHER", "the invoice has no amount and none was given")
         if self.balance_msat < amount + self.fee_msat:
             raise _Refusal("INSUFFICIENT_BALANCE", "not enough balance")
+        # An honest wallet settles only with the payee's preimage, the proof of payment.
+        preimage = (self.preimages.get(invoice.payment_hash) or MERCHANT_PREIMAGES.get(invoice.payment_hash)
+                    or (existing or {}).get("preimage"))
+        if not preimage:
+            raise _Refusal("PAYMENT_FAILED", "no route to the payee")
         self.balance_msat -= amount + self.fee_msat
         now = int(time.time())
-        preimage = self.preimages.get(invoice.payment_hash) or os.urandom(32).hex()
         tx = {"type": "outgoing", "state": "settled", "invoice": invoice.raw, "description": invoice.description or "",
               "payment_hash": invoice.payment_hash, "amount": amount, "fees_paid": self.fee_msat,
               "created_at": now, "settled_at": now, "preimage": preimage}

@@ -56,10 +56,10 @@ def test_each_way_a_uri_can_be_wrong_has_its_own_message(text, message):
 
 
 def _payment(hash_: str = "aa" * 32, amount: int = 5_000_000, fee: int = 50_000) -> Payment:
-    return Payment(payment_hash=hash_, invoice="lnbcrt…", amount_msat=amount, fee_limit_msat=fee)
+    return Payment(payment_hash=hash_, invoice="lnbcrt…", amount_msat=amount, fee_reserve_msat=fee)
 
 
-def test_a_pending_payment_reserves_its_fee_limit_and_a_settled_one_counts_its_fee(tmp_path):
+def test_a_pending_payment_holds_its_fee_reserve_and_a_settled_one_counts_its_fee(tmp_path):
     ledger = Ledger(tmp_path / "w.payments.json")
     ledger.begin(_payment())
     assert ledger.spent_msat("day") == 5_050_000
@@ -79,6 +79,32 @@ def test_the_same_invoice_cannot_begin_twice_unless_it_failed(tmp_path):
     ledger.finish("bb" * 32, state=FAILED, error="no route")
     ledger.begin(_payment("bb" * 32))  # a failed payment may be tried again
     assert ledger.spent_msat("day") == 2 * 5_050_000 - 50_000
+
+
+def test_a_settled_payment_without_a_reported_fee_counts_the_reserve(tmp_path):
+    ledger = Ledger(tmp_path / "w.payments.json")
+    ledger.begin(_payment())
+    ledger.finish("aa" * 32, state=SETTLED, fees_paid_msat=None)
+    assert ledger.spent_msat("day") == 5_050_000
+
+
+def test_negative_figures_in_the_log_never_count_as_a_refund(tmp_path):
+    ledger = Ledger(tmp_path / "w.payments.json")
+    ledger.begin(_payment(amount=-9_000_000, fee=-50_000))
+    ledger.begin(_payment("bb" * 32))
+    ledger.finish("bb" * 32, state=SETTLED, fees_paid_msat=-7)
+    assert ledger.spent_msat("day") == 5_050_000
+
+
+def test_a_log_written_with_the_old_fee_limit_field_still_reads(tmp_path):
+    import json
+
+    path = tmp_path / "w.payments.json"
+    old = {"payment_hash": "aa" * 32, "invoice": "lnbcrt…", "amount_msat": 1_000, "fee_limit_msat": 10_000,
+           "state": "pending", "created_at": 2_000_000_000, "a_field_from_a_newer_sovtui": 1}
+    path.write_text(json.dumps({"version": 1, "payments": [old]}))
+    (payment,) = Ledger(path).payments()
+    assert payment.fee_reserve_msat == 10_000 and payment.counted_msat == 11_000
 
 
 def test_a_ledger_that_does_not_parse_is_reported_and_kept(tmp_path):
