@@ -109,6 +109,28 @@ class SovtuiApp(App[int]):
         del markup
         super().notify(safe_text(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False)
 
+    # --- crash report ---------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """The report of an unexpected error: where it happened, never the values in the frames.
+
+        Textual's own report renders ``Traceback(show_locals=True)``: every
+        frame's variables on the user's screen and in their scrollback, which
+        for a wallet request means the NWC secret and for the vault the
+        passphrase. Ours is the same report with ``show_locals=False``. (This
+        overrides Textual's ``App._fatal_error``, called from its
+        ``_handle_exception``; tests/wallet/test_secrets_in_crashes.py holds
+        the contract.)
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # --- layout ---------------------------------------------------------------
 
     async def on_event(self, event) -> None:  # type: ignore[no-untyped-def]

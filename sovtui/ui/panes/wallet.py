@@ -5,12 +5,15 @@ from config.toml (which wallets, which budget) and fills in the balance and
 history when the wallet answers. A relay that cannot be reached is a line in
 the pane with the next step, never a crash. Paying always shows the decoded
 invoice and asks first; the safety rules themselves live in
-``sovtui.wallet.service``, shared with the CLI.
+``sovtui.wallet.service``, shared with the CLI. The pane reads config.toml
+afresh through the service each time it draws, so a budget changed from
+another shell shows (and holds) here too. Whatever the wallet or an invoice
+says (alias, descriptions, states, error messages) is shown through
+``sovtui.text.safe_line``.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from textual import work
@@ -21,6 +24,7 @@ from textual.widgets import DataTable, Static
 
 from sovtui.amounts import parse_sats
 from sovtui.errors import SovtuiError
+from sovtui.text import safe_line
 from sovtui.ui.messages import SovereigntyChanged
 
 
@@ -109,8 +113,21 @@ class WalletPane(Vertical, can_focus=True):
 
     # --- view -------------------------------------------------------------------------
 
+    def _names(self) -> list[str]:
+        """The wallets in config.toml now (the copy last read, if the file cannot be read)."""
+        try:
+            return self.service().names()
+        except SovtuiError:
+            return sorted(self.ctx.config.wallets)
+
+    def _wallet_config(self, name: str):  # type: ignore[no-untyped-def]
+        try:
+            return self.service().config_of(name)
+        except SovtuiError:
+            return self.ctx.config.wallets.get(name)
+
     def render_view(self) -> None:
-        names = sorted(self.ctx.config.wallets)
+        names = self._names()
         if self.wallet not in names:
             self.wallet = names[0] if names else None
             self.balance_msat, self.transactions, self.info = None, [], None
@@ -129,7 +146,8 @@ class WalletPane(Vertical, can_focus=True):
         extra = f" · {len(names)} wallets (w switches)" if len(names) > 1 else ""
         about = ""
         if self.info is not None:
-            about = f" · {self.info.alias or 'wallet'} on {self.info.network or '?'}" + (f" · {self.encryption}" if self.encryption else "")
+            about = (f" · {safe_line(self.info.alias) or 'wallet'} on {safe_line(self.info.network) or '?'}"
+                     + (f" · {self.encryption}" if self.encryption else ""))
         title.update(f"{self.wallet}{about}{extra}")
         if self.hidden:
             balance.update("Balance: ••••• sats (h shows)")
@@ -140,7 +158,7 @@ class WalletPane(Vertical, can_focus=True):
         try:
             budget.update("Budget: " + self.service().budget(self.wallet).describe())
         except SovtuiError as exc:
-            budget.update(str(exc))
+            budget.update(safe_line(str(exc)))
         if self.error:
             self._status(self.error, error=True)
         elif not (self.vault.exists and self.vault.is_unlocked):
@@ -148,15 +166,18 @@ class WalletPane(Vertical, can_focus=True):
         else:
             self._status("s send · r receive · g refresh · b budget · enter details" if self.transactions else "no transactions yet")
         table.clear()
+        from sovtui.wallet.service import format_time
+
         for tx in self.transactions:
-            when = time.strftime("%m-%d %H:%M", time.localtime(tx.created_at)) if tx.created_at else ""
+            when = format_time(tx.created_at, "%m-%d %H:%M") if tx.created_at else ""
             sign = "+" if tx.type == "incoming" else "−"
-            table.add_row(when, "in" if tx.type == "incoming" else "out", f"{sign}{tx.amount_sat:,}", tx.state, tx.description[:60], key=tx.payment_hash or None)
+            table.add_row(when, "in" if tx.type == "incoming" else "out", f"{sign}{tx.amount_sat:,}",
+                          safe_line(tx.state)[:12], safe_line(tx.description)[:60], key=tx.payment_hash or None)
         table.display = bool(self.transactions)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#wallet-status", Static)
-        status.update(text)
+        status.update(safe_line(text))
         status.set_class(error, "-error")
 
     # --- loading ------------------------------------------------------------------------
@@ -199,7 +220,7 @@ class WalletPane(Vertical, can_focus=True):
             async with self.service().client(self.wallet) as client:
                 older = await client.list_transactions(limit=self.PAGE, offset=len(self.transactions))
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         if not older:
             self.notify("no older transactions", timeout=2)
@@ -216,7 +237,7 @@ class WalletPane(Vertical, can_focus=True):
     def action_switch(self) -> None:
         from sovtui.ui.screens.dialogs import ChoiceDialog
 
-        names = sorted(self.ctx.config.wallets)
+        names = self._names()
         if len(names) < 2:
             self.notify("only one wallet is connected" if names else "no wallet connected: press c", timeout=3)
             return
@@ -245,23 +266,24 @@ class WalletPane(Vertical, can_focus=True):
         try:
             parse_nwc_uri(text)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         self._status("reaching the wallet…")
         try:
             uri, info, balance = await self.service().test(text)
         except SovtuiError as exc:
+            self.render_view()
             self._status(str(exc), error=True)
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         self._status("")
-        name = await self.app.push_screen_wait(TextDialog("A name for this wallet", value="main" if not self.ctx.config.wallets else ""))
+        name = await self.app.push_screen_wait(TextDialog("A name for this wallet", value="main" if not self._names() else ""))
         if not name:
             return
         try:
             check_wallet_name(name.strip())
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         budget_text = await self.app.push_screen_wait(TextDialog("Spending budget in sats (empty: none)", value="10000"))
         if budget_text is None:
@@ -269,14 +291,14 @@ class WalletPane(Vertical, can_focus=True):
         try:
             budget = parse_sats(budget_text, "budget", empty=0)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         period = "day"
         if budget:
             period = await self.app.push_screen_wait(ChoiceDialog("Budget per", [("day", "day"), ("week", "week"), ("month", "month")], current="day"))
             if not period:
                 return
-        summary = (f"{info.alias or 'wallet'} on {info.network or 'an unknown network'}, balance {balance // 1000:,} sats\n"
+        summary = (f"{safe_line(info.alias) or 'wallet'} on {safe_line(info.network) or 'an unknown network'}, balance {balance // 1000:,} sats\n"
                    f"relays: {', '.join(uri.relays)}\n"
                    f"budget: {f'{budget:,} sats per {period}' if budget else 'none'}")
         if not await self.app.push_screen_wait(ConfirmDialog(f"Connect {name.strip()}?", summary, confirm_label="Connect")):
@@ -286,7 +308,7 @@ class WalletPane(Vertical, can_focus=True):
         try:
             self.service().save(name.strip(), uri, budget_sats=budget, budget_period=period, network=info.network)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         self.wallet, self.balance_msat, self.info, self.transactions, self.error = name.strip(), None, None, [], None
         self.notify(f"connected {name.strip()}")
@@ -312,7 +334,7 @@ class WalletPane(Vertical, can_focus=True):
             plan = service.prepare_payment(self.wallet, text)
         except InvoiceRefused as exc:
             if "no amount" not in str(exc):
-                self.notify(str(exc), severity="error")
+                self.notify(safe_line(str(exc)), severity="error")
                 return
             answer = await self.app.push_screen_wait(TextDialog("The invoice has no amount: how many sats?"))
             if not answer:
@@ -320,10 +342,12 @@ class WalletPane(Vertical, can_focus=True):
             try:
                 plan = service.prepare_payment(self.wallet, text, amount_sat=parse_sats(answer))
             except SovtuiError as exc2:
-                self.notify(str(exc2), severity="error")
+                self.notify(safe_line(str(exc2)), severity="error")
+                self.render_view()
                 return
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
+            self.render_view()  # the budget line as config.toml has it now
             return
         body = "\n".join(f"{label:>12}: {value}" for label, value in plan.summary(short=True))
         if not await self.app.push_screen_wait(ConfirmDialog(f"Pay {plan.amount_sat:,} sats from {self.wallet}?", body, confirm_label="Pay", danger=True)):
@@ -335,11 +359,12 @@ class WalletPane(Vertical, can_focus=True):
             async with service.client(self.wallet) as client:
                 outcome = await service.pay(client, plan)
         except SovtuiError as exc:
+            self.render_view()
             self._status(str(exc), error=True)
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         severity = {"settled": "information", "pending": "warning"}.get(outcome.state, "error")
-        self.notify(outcome.describe(with_preimage=False), severity=severity, timeout=8)
+        self.notify(safe_line(outcome.describe(with_preimage=False)), severity=severity, timeout=8)
         self.action_refresh()
 
     @work(exclusive=True, group="wallet-action")
@@ -357,7 +382,7 @@ class WalletPane(Vertical, can_focus=True):
         try:
             sats = parse_sats(answer)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         memo = await self.app.push_screen_wait(TextDialog("Description the payer sees (optional)"))
         if memo is None:
@@ -371,7 +396,7 @@ class WalletPane(Vertical, can_focus=True):
             tx = await service.receive(client, sats, memo.strip())
         except SovtuiError as exc:
             await client.close()
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         paid = await self.app.push_screen_wait(InvoiceScreen(tx, service, client))
         await client.close()
@@ -384,14 +409,17 @@ class WalletPane(Vertical, can_focus=True):
 
         if self.wallet is None:
             return
-        current = self.ctx.config.wallets[self.wallet]
+        current = self._wallet_config(self.wallet)
+        if current is None:
+            self.render_view()
+            return
         answer = await self.app.push_screen_wait(TextDialog(f"Budget for {self.wallet} in sats (0: none)", value=str(current.budget_sats or "")))
         if answer is None:
             return
         try:
             sats = parse_sats(answer, "budget", empty=0)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         period = await self.app.push_screen_wait(ChoiceDialog("Per", [("day", "day"), ("week", "week"), ("month", "month")], current=current.budget_period))
         if not period:
@@ -399,7 +427,7 @@ class WalletPane(Vertical, can_focus=True):
         try:
             budget = self.service().set_budget(self.wallet, sats, period)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         self.notify("budget: " + budget.describe() if budget.sats else "budget removed")
         self.post_message(SovereigntyChanged())
@@ -410,11 +438,15 @@ class WalletPane(Vertical, can_focus=True):
 
         if self.wallet is None:
             return
-        cfg = self.ctx.config.wallets[self.wallet]
-        lines = [f"relays: {', '.join(cfg.relays)}", f"wallet pubkey: {cfg.wallet_pubkey}"]
+        cfg = self._wallet_config(self.wallet)
+        if cfg is None:
+            self.render_view()
+            return
+        lines = [f"relays: {safe_line(', '.join(cfg.relays))}", f"wallet pubkey: {safe_line(cfg.wallet_pubkey)}"]
         if self.info is not None:
-            lines[:0] = [f"alias: {self.info.alias or '—'}", f"network: {self.info.network or '—'}", f"encryption: {self.encryption}",
-                         f"methods: {' '.join(self.info.methods) or '—'}", f"notifications: {' '.join(self.info.notifications) or '—'}"]
+            info = self.info
+            lines[:0] = [f"alias: {safe_line(info.alias) or '—'}", f"network: {safe_line(info.network) or '—'}", f"encryption: {self.encryption}",
+                         f"methods: {safe_line(' '.join(info.methods)) or '—'}", f"notifications: {safe_line(' '.join(info.notifications)) or '—'}"]
         else:
             lines.insert(0, "(press g to ask the wallet for its details)")
         self.app.push_screen(ConfirmDialog(f"Wallet {self.wallet}", "\n".join(lines), confirm_label="Close"))
@@ -437,7 +469,7 @@ class WalletPane(Vertical, can_focus=True):
         try:
             self.service().remove(name)
         except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(safe_line(str(exc)), severity="error")
             return
         self.wallet = None
         self.notify(f"removed {name}")
@@ -452,14 +484,29 @@ class WalletPane(Vertical, can_focus=True):
         row = event.cursor_row
         if not 0 <= row < len(self.transactions):
             return
+        from sovtui.wallet.ledger import proves
+        from sovtui.wallet.service import format_time
+
         tx = self.transactions[row]
+        if tx.type == "incoming":
+            fee = ""
+        elif tx.fees_paid_msat is None:
+            fee = "fee: not reported by the wallet"
+        else:
+            fee = f"fee: {tx.fees_paid_sat:,} sats"
+        if not tx.preimage:
+            preimage = ""
+        elif proves(tx.preimage, tx.payment_hash):
+            preimage = f"preimage: {tx.preimage} (proves the payment)"
+        else:
+            preimage = f"preimage: {safe_line(tx.preimage)[:64]} — does NOT hash to the payment hash: no proof of payment"
         lines = [
-            f"{'received' if tx.type == 'incoming' else 'sent'} {tx.amount_sat:,} sats · {tx.state}",
-            f"fee: {tx.fees_paid_sat:,} sats" if tx.type != "incoming" else "",
-            f"description: {tx.description or '—'}",
-            f"created: {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(tx.created_at))}" if tx.created_at else "",
-            f"settled: {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(tx.settled_at))}" if tx.settled_at else "",
+            f"{'received' if tx.type == 'incoming' else 'sent'} {tx.amount_sat:,} sats · {safe_line(tx.state)[:20]}",
+            fee,
+            f"description: {safe_line(tx.description) or '—'}",
+            f"created: {format_time(tx.created_at, '%Y-%m-%d %H:%M:%S')}" if tx.created_at else "",
+            f"settled: {format_time(tx.settled_at, '%Y-%m-%d %H:%M:%S')}" if tx.settled_at else "",
             f"payment hash: {tx.payment_hash}",
-            f"preimage: {tx.preimage}" if tx.preimage else "",
+            preimage,
         ]
         await self.app.push_screen_wait(ConfirmDialog("Transaction", "\n".join(line for line in lines if line), confirm_label="Close"))

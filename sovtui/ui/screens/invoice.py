@@ -3,7 +3,8 @@
 The state turns to paid through the wallet's payment_received notification
 or, for wallets without notifications, by polling lookup_invoice; both run
 in a worker while the screen is open. Closing the screen stops watching, not
-the invoice: it stays payable until it expires.
+the invoice: it stays payable until it expires. The description and the
+invoice came back from the wallet: both are shown through safe_line.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.widgets import Static
 
 from sovtui.errors import SovtuiError
 from sovtui.qr import qr_lines
+from sovtui.text import safe_line
 
 
 class InvoiceScreen(ModalScreen[bool]):
@@ -51,11 +53,11 @@ class InvoiceScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            memo = f" · {self.tx.description}" if self.tx.description else ""
+            memo = f" · {safe_line(self.tx.description)}" if self.tx.description else ""
             yield Static(f"Receive {self.tx.amount_sat:,} sats{memo}", classes="title", markup=False)
-            yield Static("waiting for payment…", id="invoice-state")
+            yield Static("waiting for payment…", id="invoice-state", markup=False)
             yield Static("\n".join(qr_lines(self.tx.invoice.upper())), id="qr", markup=False)
-            yield Static(self.tx.invoice, id="invoice-text", markup=False)
+            yield Static(safe_line(self.tx.invoice), id="invoice-text", markup=False)
             yield Static("c copies the invoice (OSC 52) · esc closes (the invoice stays valid)", classes="hint")
 
     def on_mount(self) -> None:
@@ -66,7 +68,7 @@ class InvoiceScreen(ModalScreen[bool]):
         try:
             tx = await self.service.wait_paid(self.client, self.tx.payment_hash, poll=self.poll, timeout=max(60.0, (self.tx.expires_at or 0) - time.time()))
         except SovtuiError as exc:
-            self.query_one("#invoice-state", Static).update(str(exc))
+            self.query_one("#invoice-state", Static).update(safe_line(str(exc)))
             return
         state = self.query_one("#invoice-state", Static)
         if tx.state == "settled":
@@ -74,10 +76,10 @@ class InvoiceScreen(ModalScreen[bool]):
             state.update(f"PAID ✓ {tx.amount_sat:,} sats received")
             state.add_class("-paid")
         else:
-            state.update(f"the invoice is {tx.state}")
+            state.update(f"the invoice is {safe_line(tx.state)[:20]}")
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.tx.invoice)
+        self.app.copy_to_clipboard(safe_line(self.tx.invoice))
         self.notify("invoice copied (OSC 52)", timeout=2)
 
     def action_close(self) -> None:
