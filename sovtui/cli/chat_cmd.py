@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, TextIO
 
 from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run
 from sovtui.cli.output import json_text, print_json, print_table
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line, safe_text
+
+if TYPE_CHECKING:
+    from sovtui.chat.session import ReplyEvent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -125,26 +129,12 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
     _confirm_public(ctx, session.conversation, target, args.yes)
 
     out = sys.stdout
-    thinking_shown = False
+    writer = ReplyWriter(out, sys.stderr, dim=is_tty(sys.stderr))
 
     async def go():  # type: ignore[no-untyped-def]
-        nonlocal thinking_shown
         async for event in session.send(prompt):
-            if args.json:
-                continue
-            if event.kind == "thinking":
-                if not thinking_shown:
-                    sys.stderr.write("\x1b[2mthinking: " if is_tty(sys.stderr) else "thinking: ")
-                    thinking_shown = True
-                sys.stderr.write(safe_text(event.text))
-                sys.stderr.flush()
-            elif event.kind == "content":
-                if thinking_shown:
-                    sys.stderr.write("\x1b[0m\n" if is_tty(sys.stderr) else "\n")
-                    sys.stderr.flush()
-                    thinking_shown = False
-                out.write(safe_text(event.text))
-                out.flush()
+            if not args.json:
+                writer.write(event)
         return session.conversation.messages[-1]
 
     try:
@@ -175,6 +165,31 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
         if is_tty(sys.stderr):
             print(f"\x1b[2m{safe_line(reply.model)} · {reply.stats} · conversation {session.conversation.id}\x1b[0m", file=sys.stderr)
     return 0
+
+
+class ReplyWriter:
+    """Shows a streaming reply as ``sovtui chat`` does: the words on ``out``,
+    the thinking on ``err`` (dimmed on a terminal), every fragment through
+    ``safe_text`` (one translate per fragment: nothing heavier on this path)."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, dim: bool) -> None:
+        self.out, self.err, self.dim = out, err, dim
+        self.thinking_shown = False
+
+    def write(self, event: ReplyEvent) -> None:
+        if event.kind == "thinking":
+            if not self.thinking_shown:
+                self.err.write("\x1b[2mthinking: " if self.dim else "thinking: ")
+                self.thinking_shown = True
+            self.err.write(safe_text(event.text))
+            self.err.flush()
+        elif event.kind == "content":
+            if self.thinking_shown:
+                self.err.write("\x1b[0m\n" if self.dim else "\n")
+                self.err.flush()
+                self.thinking_shown = False
+            self.out.write(safe_text(event.text))
+            self.out.flush()
 
 
 def _confirm_public(ctx: Context, conversation, target, yes: bool) -> None:  # type: ignore[no-untyped-def]

@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run
 from sovtui.cli.output import print_json, print_table
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line
+
+if TYPE_CHECKING:
+    from sovtui.inference.types import PullProgress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -109,9 +113,20 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
+def pull_line(progress: PullProgress) -> str:
+    """One line of a pull's progress; the status is the host's words, made safe."""
     from sovtui.inference.types import human_duration, human_size
 
+    status = safe_line(progress.status)
+    if progress.total and progress.digest:
+        return (
+            f"{status}: {progress.percent:5.1f}% {human_size(progress.completed)}/"
+            f"{human_size(progress.total)} {human_size(progress.speed)}/s ETA {human_duration(progress.eta)}"
+        )
+    return status
+
+
+def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
     target = ctx.host(args.host)
     tty = is_tty(sys.stderr)
     print(f"pulling {args.name} onto {safe_line(target.label)}", file=sys.stderr)
@@ -121,14 +136,7 @@ def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
             last_line = ""
             last_print = 0.0
             async for progress in backend.pull(args.name):
-                status = safe_line(progress.status)  # the host's words
-                if progress.total and progress.digest:
-                    line = (
-                        f"{status}: {progress.percent:5.1f}% {human_size(progress.completed)}/"
-                        f"{human_size(progress.total)} {human_size(progress.speed)}/s ETA {human_duration(progress.eta)}"
-                    )
-                else:
-                    line = status
+                line = pull_line(progress)
                 if tty:
                     width = 30
                     filled = int(width * progress.percent / 100)

@@ -88,7 +88,10 @@ class PullProgress:
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.completed / self.total if self.total else (100.0 if self.done else 0.0)
+        """0-100, whatever byte counts the host reports (a bar is drawn this wide)."""
+        if not self.total:
+            return 100.0 if self.done else 0.0
+        return min(max(100.0 * self.completed / self.total, 0.0), 100.0)
 
     @property
     def speed(self) -> float:
