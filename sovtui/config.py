@@ -167,7 +167,14 @@ class Config:
     nostr: NostrConfig = field(default_factory=NostrConfig)
     wallets: dict[str, WalletConfig] = field(default_factory=dict)
     vault: VaultConfig = field(default_factory=VaultConfig)
+    #: The user's keymap: binding id -> key(s), as ``[keys] "chat.new" = "ctrl+b"``
+    #: or nested, ``[keys.chat] new = "ctrl+b"``. Kept as written; ``keymap()`` flattens it.
+    keys: dict[str, Any] = field(default_factory=dict, metadata={"omit_empty": True})
     extra: dict[str, Any] = _extra()
+
+    def keymap(self) -> dict[str, str]:
+        """Binding id -> keys (comma-separated for several), from ``[keys]``."""
+        return _flat_keys(self.keys, "")
 
     def host(self, name: str | None = None) -> tuple[str, HostConfig]:
         """The host called ``name``, or the default one; ConfigError if unknown."""
@@ -296,6 +303,20 @@ def _constrained(spec: Any, hint: Any, value: Any, key: str) -> Any:
     return converted
 
 
+def _flat_keys(table: dict[str, Any], prefix: str) -> dict[str, str]:
+    """``[keys]`` flattened to binding ids; a value that is not a key name is a _TypeProblem."""
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        binding_id = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flat_keys(value, f"{binding_id}."))
+        elif isinstance(value, str) and value.strip():
+            flat[binding_id] = value.strip()
+        else:
+            raise _TypeProblem(_key("keys.", binding_id), "a key name such as \"ctrl+b\"", value)
+    return flat
+
+
 class _TypeProblem(Exception):
     def __init__(self, key: str, tp: Any, value: Any) -> None:
         expected = tp if isinstance(tp, str) else _expected(tp)
@@ -383,6 +404,7 @@ def parse_config(text: str, path: Path) -> Config:
         ) from None
     try:
         config = _section(Config, data)
+        config.keymap()
     except _TypeProblem as exc:
         raise ConfigError(f"{path}: {exc}{_UNCHANGED}") from None
     except RecursionError:  # pragma: no cover - tomllib gives up first
@@ -434,7 +456,7 @@ def to_dict(section: Any) -> dict[str, Any]:
         value = getattr(section, spec.name)
         if spec.metadata.get("extra"):
             continue
-        if value is None:
+        if value is None or (spec.metadata.get("omit_empty") and not value):
             continue
         out[spec.name] = _plain(value)
     extra = getattr(section, "extra", None) or {}

@@ -64,6 +64,8 @@ class SovtuiApp(App[int]):
         self.cursor_blink = cursor_blink
         self._config_ok = False
         self._theme_at_start: str | None = None
+        #: The user's ``[keys]``: binding id -> keys (see sovtui.ui.keymap).
+        self.keymap: dict[str, str] = {}
         #: The host chosen in this session (None: OLLAMA_HOST or the config's default).
         self.host_name: str | None = None
         self.last_activity = time.monotonic()
@@ -168,6 +170,19 @@ class SovtuiApp(App[int]):
             if not self.is_running or self._exit:
                 return
             await self.pane(spec.id)
+        self._check_keymap()
+
+    def _check_keymap(self) -> None:
+        """Say once which ``[keys]`` ids name no action: a typo would otherwise do nothing, silently."""
+        from sovtui.ui.keymap import unknown_ids
+
+        unknown = unknown_ids(self.keymap)
+        if unknown:
+            self.notify(
+                f"config.toml [keys]: no action with the id {', '.join(unknown)} (the ids are listed in docs/configuration.md)",
+                severity="warning",
+                timeout=10,
+            )
 
     def on_mount(self) -> None:
         self.watch(self.screen, "focused", self._keep_focus_in_pane, init=False)
@@ -197,6 +212,8 @@ class SovtuiApp(App[int]):
         else:
             self.theme = DEFAULT_THEME
             self.notify(f"unknown theme {config.ui.theme!r} in config.toml; using {DEFAULT_THEME}", severity="warning")
+        self.keymap = config.keymap()
+        self.set_keymap(self.keymap)
         self.refresh_host()
         if config.backend.autostart:
             self.run_worker(self._autostart(), group="backend", exclusive=True)
