@@ -24,7 +24,7 @@ from sovtui.context import Context
 from sovtui.errors import ConfigError, SovtuiError
 from sovtui.resources import themes_dir
 from sovtui.text import safe_line, safe_text
-from sovtui.ui.messages import SovereigntyChanged
+from sovtui.ui.messages import HostChanged, SovereigntyChanged, StatusChanged
 from sovtui.ui.panes import PANES
 from sovtui.ui.panes.factory import PaneSlot, make_pane, pane_class
 from sovtui.ui.screens.config_error import ConfigErrorScreen
@@ -308,6 +308,12 @@ class SovtuiApp(App[int]):
 
     def set_status(self, text: str) -> None:
         self.query_one(TopBar).set_status(text)
+
+    def on_status_changed(self, message: StatusChanged) -> None:
+        self.set_status(message.text)
+
+    def on_host_changed(self, message: HostChanged) -> None:
+        self.refresh_host()
 
     # --- theme ----------------------------------------------------------------
 

@@ -13,3 +13,19 @@ class SovereigntyChanged(Message):
     app assesses the level again for the top bar: panes need not know how the
     level is computed, nor that it is shown.
     """
+
+
+class HostChanged(Message):
+    """The configured hosts or the default host changed (a pane or the wizard wrote config.toml).
+
+    The app reads the host again for the top bar; panes that show host-bound
+    data refresh when the app tells them.
+    """
+
+
+class StatusChanged(Message):
+    """A line for the top bar's status: what a long piece of work is doing now."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
