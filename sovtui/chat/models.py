@@ -83,6 +83,10 @@ class Conversation:
     persona: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+    #: This conversation as this process last read or wrote it (``to_dict``):
+    #: the common ancestor when a save merges what other processes changed
+    #: meanwhile (``sovtui.chat.store``). Not saved.
+    synced: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         # Header fields first: a reader can see what a file is without the messages.

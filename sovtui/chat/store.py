@@ -5,14 +5,28 @@ file that cannot be read is reported and skipped, never deleted or
 rewritten. Listing keeps a small cache of each file's title, date, model and
 size in the state folder, keyed by the file's mtime and size, so opening the
 app with hundreds of long conversations does not parse them all.
+
+Several processes may hold the same conversation: a TUI, ``sovtui chat
+--continue`` in another shell, ``sovtui chats rename``. A save never writes
+back only what this process read: under the file's lock it reads the file
+again and merges (``merge``) with ``Conversation.synced``, the version this
+process last read or wrote, as the common ancestor: messages another
+process added are kept, a title another process set is kept unless this one
+changed it too, and what this process added goes right after the message it
+followed. A file deleted meanwhile is written again whole: a reply that was
+streaming is not thrown away. Reading the file again costs one read and a
+byte comparison when nobody else wrote it (the common case, once a second
+while a reply streams); it is parsed only when it changed.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sovtui.chat.models import Conversation, _parse_time, to_markdown
 from sovtui.errors import SovtuiError
@@ -42,11 +56,17 @@ class Problem:
         return f"{self.path}: {self.reason} (skipped; the file was left as it is)"
 
 
+#: Conversations whose last written bytes a store remembers (to skip parsing its own writes).
+_REMEMBERED = 8
+
+
 class ConversationStore:
     def __init__(self, paths: Paths) -> None:
         self.folder = paths.conversations_dir
         self.index_file = paths.state_dir / "conversations-index.json"
         self.problems: list[Problem] = []
+        #: id -> (the bytes this store last wrote, the data they hold).
+        self._written: dict[str, tuple[bytes, dict[str, Any]]] = {}
 
     def path_of(self, conversation_id: str) -> Path:
         return self.folder / f"{conversation_id}.json"
@@ -54,23 +74,54 @@ class ConversationStore:
     # --- writing --------------------------------------------------------------
 
     def save(self, conversation: Conversation) -> None:
+        """Lock, read the file again, merge, write (see the module docstring)."""
         path = self.path_of(conversation.id)
-        data = json.dumps(conversation.to_dict(), ensure_ascii=False, indent=1)
+        mine = conversation.to_dict()
         with locked(path):
-            atomic_write(path, data)
+            theirs = self._current(path, conversation.id)
+            data = mine if theirs is None else merge(conversation.synced, mine, theirs)
+            payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+            atomic_write(path, payload)
+        self._remember(conversation.id, payload, data)
+        conversation.synced = mine
+
+    def _current(self, path: Path, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation as the file holds it now (None: no file), normalised like ``to_dict``."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        written = self._written.get(conversation_id)
+        if written is not None and written[0] == raw:
+            return written[1]  # nobody wrote it since we did
+        try:
+            return Conversation.from_dict(json.loads(raw)).to_dict()
+        except (ValueError, KeyError, TypeError) as exc:
+            # Never overwrite a file that cannot be read: whatever it holds would be lost.
+            raise SovtuiError(f"{path}: cannot read this conversation ({_describe(exc)}); the file was left as it is") from None
+
+    def _remember(self, conversation_id: str, payload: bytes, data: dict[str, Any]) -> None:
+        self._written.pop(conversation_id, None)
+        self._written[conversation_id] = (payload, data)
+        while len(self._written) > _REMEMBERED:
+            self._written.pop(next(iter(self._written)))
 
     def delete(self, conversation_id: str) -> None:
         path = self.path_of(self.resolve(conversation_id))
         with locked(path):
             path.unlink(missing_ok=True)
-        (path.parent / f".{path.name}.lock").unlink(missing_ok=True)
+        # The lock file stays: removing it would let a process that opened it
+        # before and one that creates it anew hold "the" lock at the same time.
+        self._written.pop(path.stem, None)
 
     # --- reading --------------------------------------------------------------
 
     def load(self, conversation_id: str) -> Conversation:
         path = self.path_of(self.resolve(conversation_id))
         try:
-            return Conversation.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            conversation = Conversation.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            conversation.synced = conversation.to_dict()
+            return conversation
         except FileNotFoundError:
             raise ConversationNotFound(f"no conversation {conversation_id!r}") from None
         except (ValueError, KeyError, TypeError) as exc:
@@ -159,6 +210,71 @@ class ConversationStore:
         if fmt == "json":
             return json.dumps(conversation.to_dict(), ensure_ascii=False, indent=2) + "\n"
         return to_markdown(conversation)
+
+
+#: Fields of a conversation that one process may change while another adds messages.
+_HEADER = ("title", "created", "host", "model", "persona", "options")
+
+
+def merge(base: dict[str, Any] | None, mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Three-way merge of a conversation (``to_dict`` form): nothing either side added is lost.
+
+    ``base`` is what this process last read or wrote, ``mine`` what it holds
+    now, ``theirs`` what the file holds now. A header field takes this
+    process's value if it changed it, else the file's. A message is known by
+    its role and time (and how many before it share them); one that only the
+    file has was added by another process and is kept; one that this process
+    dropped (regenerate, edit) is dropped unless the other process changed
+    it since; one that only this process has is put right after the message
+    it follows here.
+    """
+    base = base or {}
+    merged = dict(mine)
+    for key in _HEADER:
+        if key in theirs and key in base and mine.get(key) == base.get(key):
+            merged[key] = theirs[key]
+    merged["updated"] = _later(mine.get("updated"), theirs.get("updated"))
+
+    known = dict(_keyed(base.get("messages", [])))
+    ours = _keyed(mine.get("messages", []))
+    ours_by_key = dict(ours)
+    result: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for key, message in _keyed(theirs.get("messages", [])):
+        if key in ours_by_key:
+            mine_changed = key not in known or ours_by_key[key] != known[key]
+            result.append((key, ours_by_key[key] if mine_changed else message))
+        elif key not in known or message != known[key]:
+            result.append((key, message))  # added (or changed) by the other process
+        # else: this process dropped it, and nobody changed it since
+    placed = {key for key, _ in result}
+    previous: tuple[Any, ...] | None = None
+    for key, message in ours:
+        if key not in placed and not (key in known and message == known[key]):  # not dropped by the other process
+            keys = [k for k, _ in result]
+            at = keys.index(previous) + 1 if previous is not None else 0
+            result.insert(at, (key, message))
+            placed.add(key)
+        if key in placed:
+            previous = key
+    merged["messages"] = [message for _, message in result]
+    return merged
+
+
+def _keyed(messages: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    seen: Counter[tuple[Any, Any]] = Counter()
+    keyed = []
+    for message in messages:
+        identity = (message.get("role"), message.get("time"))
+        keyed.append(((*identity, seen[identity]), message))
+        seen[identity] += 1
+    return keyed
+
+
+def _later(mine: Any, theirs: Any) -> Any:
+    try:
+        return theirs if _parse_time(str(theirs)) > _parse_time(str(mine)) else mine
+    except ValueError:
+        return mine
 
 
 def _glob_safe(text: str) -> str:
