@@ -230,9 +230,9 @@ def merge(base: dict[str, Any] | None, mine: dict[str, Any], theirs: dict[str, A
     """
     base = base or {}
     merged = dict(mine)
-    for key in _HEADER:
-        if key in theirs and key in base and mine.get(key) == base.get(key):
-            merged[key] = theirs[key]
+    for name in _HEADER:
+        if name in theirs and name in base and mine.get(name) == base.get(name):
+            merged[name] = theirs[name]
     merged["updated"] = _later(mine.get("updated"), theirs.get("updated"))
 
     known = dict(_keyed(base.get("messages", [])))
