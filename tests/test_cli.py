@@ -124,3 +124,19 @@ def test_every_file_lands_inside_the_xdg_folders(cli, tmp_path: Path, xdg: Paths
     assert written, "config edit should have created config.toml"
     for path in written:
         assert any(path.is_relative_to(tmp_path / f"xdg-{kind}") for kind in ("config", "data", "state"))
+
+
+def test_an_error_quoting_outside_text_reaches_stderr_without_its_escapes(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sovtui import cli
+    from sovtui.errors import SovtuiError
+
+    def hostile(args, ctx):  # type: ignore[no-untyped-def]
+        raise SovtuiError("the wallet said: \x1b]52;c;bG5iYzE=\x07\x1b[2J no")
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["paths"])
+    monkeypatch.setattr(args, "handler", hostile, raising=False)
+    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {"parse_args": lambda self, argv: args})())
+    assert cli.main(["paths"]) != 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "the wallet said" in err

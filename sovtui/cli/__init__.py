@@ -13,9 +13,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sovtui import __version__
 from sovtui.errors import SovtuiError
+
+if TYPE_CHECKING:
+    from sovtui.context import Context
 
 #: Modules in ``sovtui.cli`` that register a command group, in help order.
 COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "backend_cmd", "keys_cmd", "wallet_cmd", "setup_cmd", "doctor_cmd", "paths_cmd", "config_cmd")
@@ -37,10 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_tui(ctx: object) -> int:
+def run_tui(ctx: Context) -> int:
     from sovtui.ui.app import run
 
-    return run(ctx)  # type: ignore[arg-type]
+    return run(ctx)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui(ctx)
         return int(handler(args, ctx) or 0)
     except SovtuiError as exc:
-        print(f"sovtui: {exc}", file=sys.stderr)
+        from sovtui.text import safe_text
+
+        # An error may quote a wallet, a relay or a model server: never their escapes.
+        print(f"sovtui: {safe_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("sovtui: interrupted", file=sys.stderr)
