@@ -9,8 +9,10 @@ through this typed access and the messages in ``ui/messages.py``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.dom import DOMNode
 from textual.widget import Widget
@@ -18,6 +20,8 @@ from textual.widget import Widget
 from sovtui.ui.work import ErrorSink, attempt, succeeds
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from sovtui.context import Context
     from sovtui.ui.app import SovtuiApp
 
@@ -36,6 +40,28 @@ class Pane(Widget):
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
     DEFAULT_CSS = "Pane { height: 1fr; }"
+
+    #: The pane's stylesheet(s), beside its module: paths relative to the file that defines
+    #: the pane class, as a Screen's ``CSS_PATH``. Textual gives widgets no CSS_PATH, so a
+    #: pane reads them into the app's stylesheet where Textual reads a widget's DEFAULT_CSS:
+    #: when the first pane of its class is registered (panes are built lazily). The rules
+    #: are not scoped: name the pane in each selector (``KeysPane #keys-table``).
+    CSS_PATH: ClassVar[str | list[str] | None] = None
+
+    @classmethod
+    def css_paths(cls) -> list[Path]:
+        """``CSS_PATH`` as absolute paths (Textual's rule for screens: relative to the class's module)."""
+        if cls.CSS_PATH is None:
+            return []
+        paths = [cls.CSS_PATH] if isinstance(cls.CSS_PATH, str) else cls.CSS_PATH
+        base = Path(inspect.getfile(cls)).parent
+        return [(base / path).resolve() for path in paths]
+
+    def _post_register(self, app: App[Any]) -> None:
+        super()._post_register(app)
+        for path in self.css_paths():
+            if not app.stylesheet.has_source(str(path)):
+                app.stylesheet.read(path)
 
     @property
     def sovtui(self) -> SovtuiApp:
