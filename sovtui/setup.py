@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sovtui.config import HostConfig
+from sovtui.config import Config, HostConfig
 from sovtui.errors import UsageError
 
 if TYPE_CHECKING:
     from sovtui.context import Context
+    from sovtui.identity.keys import KeyInfo
     from sovtui.inference.hosts import HostTarget
 
 INSTALL_OLLAMA = "curl -fsSL https://ollama.com/install.sh | sh"
@@ -66,7 +67,7 @@ def apply_inference(ctx: Context, target: HostTarget, model: str | None) -> list
     """Make this host (and model) the default for chats. What changed, in words."""
     changes: list[str] = []
 
-    def change(config) -> None:  # type: ignore[no-untyped-def]
+    def change(config: Config) -> None:
         known = config.hosts.get(target.name)
         if known is None or known.url.rstrip("/") != target.url.rstrip("/"):
             config.hosts[target.name] = HostConfig(url=target.url)
@@ -82,42 +83,57 @@ def apply_inference(ctx: Context, target: HostTarget, model: str | None) -> list
     return changes
 
 
-def create_owner_key(ctx: Context, label: str, passphrase: str | None, *, secret_text: str | None = None) -> Any:
-    """Create the vault if needed and make (or import) the owner key; its KeyInfo."""
-    from sovtui.identity.keys import KeyStore
-    from sovtui.identity.vault import VaultExists
+def create_owner_key(ctx: Context, label: str, passphrase: str | None, *, again: str | None = None, secret_text: str | None = None) -> KeyInfo:
+    """Create the vault if needed and make (or import) the owner key; its KeyInfo.
 
-    vault = ctx.vault
-    try:
-        if not vault.exists:
-            vault.create(passphrase or None)
-    except VaultExists:
-        pass  # another sovtui made it a moment ago: it is opened below, if this passphrase is its
-    if not vault.still_current():
-        vault.unlock(passphrase if vault.is_protected else None)
-    store = KeyStore(vault)
+    A new vault's passphrase is checked as every new one is
+    (``identity.access.check_new_passphrase``: not empty, ``again`` the same);
+    a vault already there is opened with ``passphrase``.
+    """
+    from sovtui.identity.access import open_or_create
+    from sovtui.identity.keys import KeyStore
+
+    open_or_create(ctx.vault, passphrase, again=again)
+    store = KeyStore(ctx.vault)
     if secret_text:
         return store.import_key(label, secret_text, "owner")
     return store.generate(label, "owner")
 
 
-def create_agent(ctx: Context, owner: str, label: str, limit_sats: int, period: str, *, expires_days: int = 30) -> dict[str, Any]:
-    """An agent key and a credential signed by the owner, kept in the credential book."""
-    from sovtui.identity import credentials
-    from sovtui.identity.credentials import CredentialBook
+@dataclass(frozen=True)
+class AgentMade:
+    """An agent key with its credential: the key's label, the owner key that signed, the credential event."""
+
+    label: str
+    owner: str
+    credential: dict[str, Any]
+
+
+def create_agent(ctx: Context, label: str, limit_sats: int, period: str, *, owner: str | None = None, expires_days: int = 30) -> AgentMade:
+    """An agent key (made unless ``label`` is one) and a credential signed by the owner, kept in the credential book.
+
+    The owner is the one named, or the first owner key; none is ``MissingKeys``.
+    The terms are checked before the agent key is made, so a refused limit
+    leaves no key behind.
+    """
+    from sovtui.identity.credentials import CredentialBook, check_terms
+    from sovtui.identity.errors import MissingKeys
     from sovtui.identity.keys import KeyStore
 
-    if limit_sats <= 0:
-        raise UsageError("the agent's spending limit is a positive number of sats")
     store = KeyStore(ctx.vault)
-    if label not in {k.label for k in store.list()}:
+    keys = store.list()
+    if owner is None:
+        owner = next((k.label for k in keys if k.role == "owner"), None)
+        if owner is None:
+            raise MissingKeys("owner")
+    check_terms(limit_sats, period, expires_days)
+    if label not in {k.label for k in keys}:
         store.generate(label, "agent")
-    event = credentials.issue(store, owner, label, limit_sats, period, expires_days=expires_days)
-    CredentialBook(ctx.paths.data_dir / "credentials").keep(event)
-    return event
+    event = CredentialBook(ctx.paths.data_dir / "credentials").issue(store, owner, label, limit_sats, period, expires_days=expires_days)
+    return AgentMade(label, owner, event)
 
 
-def owner_keys(ctx: Context) -> list[Any]:
+def owner_keys(ctx: Context) -> list[KeyInfo]:
     """The owner keys, if the vault is open; [] otherwise."""
     from sovtui.identity.keys import KeyStore
 

@@ -13,11 +13,18 @@ import json
 import os
 import sys
 
+from typing import TYPE_CHECKING
+
 from sovtui.cli.common import add_json_option, is_tty, table
 from sovtui.cli.output import print_json
 from sovtui.cli.passphrase import add_passphrase_option, ask, get_passphrase
 from sovtui.context import Context
 from sovtui.errors import UsageError
+
+if TYPE_CHECKING:
+    from sovtui.identity.credentials import CredentialBook
+    from sovtui.identity.keys import KeyStore
+    from sovtui.identity.vault import Vault
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -108,36 +115,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- the vault ---------------------------------------------------------------------
 
 
-def open_vault(ctx: Context, args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
-    from sovtui.identity.vault import VaultError, VaultExists
+def open_vault(ctx: Context, args: argparse.Namespace, *, create: bool = False) -> Vault:
+    from sovtui.identity.access import Opening, open_or_create, opening
+    from sovtui.identity.vault import EmptyPassphrase, NoVault, WrongPassphrase
 
     vault = ctx.vault
-    passphrase: str | None = None
-    if not vault.exists:
+    needs = opening(vault)
+    if needs is Opening.NO_VAULT:
         if not create:
-            raise VaultError("you have no keys yet: create one with 'sovtui keys new --label me'")
+            raise NoVault("you have no keys yet: create one with 'sovtui keys new --label me'")
+        unprotected = bool(getattr(args, "unprotected", False))
+        passphrase = None if unprotected else get_passphrase(args, prompt="new vault passphrase: ", confirm=True)
+        made = False
         try:
-            if getattr(args, "unprotected", False):
-                vault.create(None)
-                print("sovtui: the vault is UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
-                return vault
-            passphrase = get_passphrase(args, prompt="new vault passphrase: ", confirm=True)
-            if not passphrase:
-                raise UsageError("an empty passphrase protects nothing: choose one, or pass --unprotected to keep keys in plain text")
-            vault.create(passphrase)
-            return vault
-        except VaultExists:
-            pass  # another sovtui made it a moment ago: open that one, with the passphrase given (if it is its)
-    if vault.is_protected:
-        vault.unlock(passphrase if passphrase is not None else get_passphrase(args))
-    else:
-        vault.unlock(None)
-        if passphrase is not None:
-            print("sovtui: another sovtui just made the vault UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
+            made = open_or_create(vault, passphrase)
+        except EmptyPassphrase as exc:
+            raise UsageError(f"{exc}, or pass --unprotected to keep keys in plain text") from None
+        except WrongPassphrase:
+            if passphrase is not None:
+                raise
+            vault.unlock(get_passphrase(args))  # --unprotected, but another sovtui just made a protected one
+        if not vault.is_protected and (passphrase is not None or made):
+            how = "the vault is" if made else "another sovtui just made the vault"
+            print(f"sovtui: {how} UNPROTECTED: keys are kept in plain text (mode 0600). 'sovtui keys passwd' adds a passphrase.", file=sys.stderr)
+        return vault
+    if needs is not Opening.OPEN:
+        vault.unlock(get_passphrase(args) if needs in (Opening.PASSPHRASE, Opening.PASSPHRASE_CHANGED) else None)
     return vault
 
 
-def _store(ctx: Context, args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
+def _store(ctx: Context, args: argparse.Namespace, *, create: bool = False) -> KeyStore:
     from sovtui.identity.keys import KeyStore
 
     return KeyStore(open_vault(ctx, args, create=create))
@@ -174,7 +181,7 @@ def cmd_new(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.identity.keys import check_label, check_role, parse_secret
+    from sovtui.identity.keys import check_label, check_role, needs_key_password, parse_secret
 
     check_label(args.label)
     check_role(args.role)
@@ -186,7 +193,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         text = sys.stdin.read()
     if not text.strip():
         raise UsageError("no key on stdin: pipe or paste an nsec, hex, ncryptsec or seed phrase")
-    password = _key_password("the ncryptsec's own password: ") if text.strip().lower().startswith("ncryptsec1") else None
+    password = _key_password("the ncryptsec's own password: ") if needs_key_password(text) else None
     parse_secret(text, key_password=password, account=args.account)  # a bad key is refused before the vault is touched
     info = _store(ctx, args, create=True).import_key(args.label, text, args.role, key_password=password, account=args.account)
     print(f"{info.label} ({info.role}): {info.npub}")
@@ -201,32 +208,27 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.identity.vault import UntrustedEntry
-
     store = _store(ctx, args)
     label = args.label
-    try:
-        shown = f"{label} ({store.get(label).short_npub})"
-    except UntrustedEntry as exc:
-        if (exc.section, exc.name) != ("keys", label):
-            raise
-        shown = f"{label} (an entry the vault refuses to trust)"  # the one way to get rid of it
+    info = store.deletable(label)
+    shown = f"{label} ({info.short_npub})" if info else f"{label} (an entry the vault refuses to trust)"
     typed = args.confirm
     if typed is None:
         if not is_tty(sys.stdin):
             raise UsageError(f"not deleting {label} without confirmation: add --confirm {label}")
         typed = input(f"this deletes {shown} for good; type its label to confirm: ").strip()
-    if typed != label:
-        raise UsageError("the label typed does not match: nothing was deleted")
-    store.vault.delete_key(label)
+    store.delete(label, confirm=typed)
     print(f"deleted {label}")
     return 0
 
 
 def cmd_passwd(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.identity.access import change_passphrase
+    from sovtui.identity.vault import EmptyPassphrase, NoVault
+
     vault = ctx.vault
-    if not vault.exists:
-        raise UsageError("there is no vault yet: 'sovtui keys new --label me' creates one")
+    if not vault.exists:  # before any passphrase is asked for
+        raise NoVault("there is no vault yet: 'sovtui keys new --label me' creates one")
     old = get_passphrase(args, prompt="current passphrase: ") if vault.is_protected else None
     if args.unprotected:
         new = None
@@ -234,9 +236,10 @@ def cmd_passwd(args: argparse.Namespace, ctx: Context) -> int:
         new = os.environ["SOVTUI_NEW_PASSPHRASE"]
     else:
         new = ask("new passphrase: ", confirm=True, what="the new passphrase", hint="set SOVTUI_NEW_PASSPHRASE")
-    if new == "":
-        raise UsageError("an empty passphrase protects nothing: choose one, or pass --unprotected")
-    vault.change_passphrase(old, new)
+    try:
+        change_passphrase(vault, old, new)
+    except EmptyPassphrase as exc:
+        raise UsageError(f"{exc}, or pass --unprotected") from None
     print("the vault is now " + ("protected by the new passphrase" if new else "UNPROTECTED (plain text, 0600)"))
     return 0
 
@@ -271,17 +274,14 @@ def _read_input(path: str | None) -> str:
         raise UsageError("the input is not UTF-8 text: a Nostr event is JSON in UTF-8") from None
 
 
-def _book(ctx: Context):  # type: ignore[no-untyped-def]
+def _book(ctx: Context) -> CredentialBook:
     from sovtui.identity.credentials import CredentialBook
 
     return CredentialBook(ctx.paths.data_dir / "credentials")
 
 
 def cmd_credential_issue(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.identity import credentials
-
-    event = credentials.issue(_store(ctx, args), args.owner, args.agent, args.limit, args.period, expires_days=args.expires)
-    _book(ctx).keep(event)
+    event = _book(ctx).issue(_store(ctx, args), args.owner, args.agent, args.limit, args.period, expires_days=args.expires)
     print(json.dumps(event, ensure_ascii=False))
     return 0
 
@@ -305,9 +305,7 @@ def cmd_credential_verify(args: argparse.Namespace, ctx: Context) -> int:
     credential = credentials.parse(_read_input(args.file))
     # A revocation handed over with --revocation counts, and so does one kept on this machine
     # (by id or by address), and so does a newer version of the same credential kept here.
-    state = _book(ctx).state_of(credential)
-    if args.revocation and state != "revoked" and credentials.revokes(credentials.load_revocation(_read_input(args.revocation)), credential):
-        state = "revoked"
+    state = _book(ctx).state_of(credential, revocation=_read_input(args.revocation) if args.revocation else None)
     report = {**credential.to_dict(), "state": state, "revoked": state == "revoked", "replaced": state == "replaced", "valid": state == "live"}
     if args.json:
         print_json(report)
@@ -321,10 +319,7 @@ def cmd_credential_revoke(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.identity import credentials
 
     credential = credentials.parse(_read_input(args.file))
-    if _book(ctx).state_of(credential) == "replaced":
-        # Its revocation names the address too, which would revoke the newer version as well.
-        raise UsageError("a newer credential for this agent replaces this one, so it is void already: revoke the newer one")
-    revocation = credentials.revoke(_store(ctx, args), args.owner, credential)
-    _book(ctx).keep(revocation)
-    print(json.dumps(revocation, ensure_ascii=False))
+    book = _book(ctx)
+    book.check_revocable(credential)  # before the passphrase is asked for
+    print(json.dumps(book.revoke(_store(ctx, args), credential, args.owner), ensure_ascii=False))
     return 0

@@ -26,8 +26,8 @@ from typing import Any
 
 from sovtui.files import atomic_write
 from sovtui.identity import nip19
-from sovtui.identity.errors import KeyFormatError
-from sovtui.identity.keys import KeyStore
+from sovtui.identity.errors import AlreadyRevoked, BadValidity, KeyFormatError, MissingKeys, NotIssuedHere, Superseded
+from sovtui.identity.keys import KeyInfo, KeyStore
 from sovtui.nostr.events import EventError, check_event, is_hex64
 from sovtui.text import safe_line
 
@@ -130,18 +130,43 @@ def load_event(event: Any, what: str = "credential") -> dict[str, Any]:
     return data
 
 
+def check_terms(limit_sats: int, period: str, expires_days: int) -> None:
+    """The terms of a credential to issue: a positive limit, a known period, at least a day; KeyFormatError if not."""
+    if limit_sats <= 0:
+        raise KeyFormatError("the limit must be a positive number of sats")
+    if limit_sats > MAX_SATS:
+        raise KeyFormatError("the limit is more sats than there will ever be")
+    if period not in PERIODS:
+        raise KeyFormatError(f"period {period!r}: expected day, week or month")
+    if expires_days <= 0:
+        raise KeyFormatError("the credential must expire at least one day from now")
+
+
+def parse_days(text: str) -> int:
+    """A validity in days as a person types it ("30"); BadValidity if it is not a whole number of at least 1."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise BadValidity()
+    return int(text)
+
+
+def signers(store: KeyStore) -> tuple[list[KeyInfo], list[KeyInfo]]:
+    """The owner keys that can sign a credential and the agent keys it can name; MissingKeys if either is none."""
+    keys = store.list()
+    owners = [k for k in keys if k.role == "owner"]
+    agents = [k for k in keys if k.role == "agent"]
+    if not owners or not agents:
+        raise MissingKeys("owner" if not owners else "agent")
+    return owners, agents
+
+
 def issue(store: KeyStore, owner: str, agent: str, limit_sats: int, period: str, *, expires_days: int = 30) -> dict[str, Any]:
     owner_info, agent_info = store.get(owner), store.get(agent)
     if owner_info.role != "owner":
         raise KeyFormatError(f"{owner} is an {owner_info.role} key: credentials are issued by an owner key")
     if agent_info.role != "agent":
         raise KeyFormatError(f"{agent} is an {agent_info.role} key: credentials are for agent keys")
-    if limit_sats <= 0:
-        raise KeyFormatError("the limit must be a positive number of sats")
-    if period not in PERIODS:
-        raise KeyFormatError(f"period {period!r}: expected day, week or month")
-    if expires_days <= 0:
-        raise KeyFormatError("the credential must expire at least one day from now")
+    check_terms(limit_sats, period, expires_days)
     expires = int(time.time()) + expires_days * 86400
     content = (
         f"This agent is authorised to spend up to {limit_sats:,} sats per {period} "
@@ -274,10 +299,48 @@ class CredentialBook:
             return "replaced"
         return "expired" if credential.expired else "live"
 
-    def state_of(self, credential: Credential) -> str:
-        """One of STATES: revoked or replaced by an event kept here, else expired or live."""
+    def state_of(self, credential: Credential, *, revocation: str | None = None) -> str:
+        """One of STATES: revoked or replaced by an event kept here, else expired or live.
+
+        ``revocation`` is one handed over with the credential (its JSON): it
+        counts as well as those kept here, if it is a valid one by the owner.
+        """
         credentials, revocations = self._split(self._events())
-        return self._state(credential, credentials, revocations)
+        state = self._state(credential, credentials, revocations)
+        if revocation is not None and state != "revoked" and revokes(load_revocation(revocation), credential):
+            return "revoked"
+        return state
+
+    # --- issuing and revoking: signed with the owner's key, kept here ---------------
+
+    def issue(self, store: KeyStore, owner: str, agent: str, limit_sats: int, period: str, *, expires_days: int = 30) -> dict[str, Any]:
+        """Sign a credential (``issue``) and keep it, so ``sovtui doctor`` and this book know of it."""
+        event = issue(store, owner, agent, limit_sats, period, expires_days=expires_days)
+        self.keep(event)
+        return event
+
+    def check_revocable(self, credential: Credential) -> None:
+        """Refuse a revocation that is void or harmful before any key is asked for.
+
+        Already revoked: nothing to do. Replaced by a newer version: its
+        revocation would name the address too, and so revoke the newer one.
+        """
+        state = self.state_of(credential)
+        if state == "revoked":
+            raise AlreadyRevoked()
+        if state == "replaced":
+            raise Superseded()
+
+    def revoke(self, store: KeyStore, credential: Credential, owner: str | None = None) -> dict[str, Any]:
+        """Sign a revocation by the owner key that issued ``credential`` (found in the vault if not named) and keep it."""
+        self.check_revocable(credential)
+        if owner is None:
+            owner = next((k.label for k in store.list() if k.pubkey == credential.owner), None)
+            if owner is None:
+                raise NotIssuedHere()
+        event = revoke(store, owner, credential)
+        self.keep(event)
+        return event
 
     def all(self) -> list[tuple[Credential, str]]:
         """Every credential kept here with its state (one of STATES), newest first."""

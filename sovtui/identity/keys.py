@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sovtui.identity import nip19, nip49
-from sovtui.identity.errors import KeyFormatError
+from sovtui.identity.errors import KeyFormatError, LabelMismatch
 from sovtui.identity.vault import LABEL as _LABEL
-from sovtui.identity.vault import Vault, VaultError
+from sovtui.identity.vault import UntrustedEntry, Vault, VaultError
 
 ROLES = ("owner", "agent")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -58,6 +58,11 @@ def public_key_of(secret_key_hex: str) -> str:
     from pynostr.key import PrivateKey
 
     return PrivateKey(bytes.fromhex(secret_key_hex)).public_key.hex()
+
+
+def needs_key_password(text: str) -> bool:
+    """Whether importing ``text`` needs a password of its own (an ncryptsec: NIP-49)."""
+    return text.strip().lower().startswith("ncryptsec1")
 
 
 def parse_secret(text: str, *, key_password: str | None = None, account: int = 0) -> str:
@@ -123,8 +128,25 @@ class KeyStore:
     def import_key(self, label: str, text: str, role: str = "owner", *, key_password: str | None = None, account: int = 0) -> KeyInfo:
         return self._add(label, parse_secret(text, key_password=key_password, account=account), role)
 
-    def delete(self, label: str) -> None:
-        self.get(label)
+    def deletable(self, label: str) -> KeyInfo | None:
+        """The key ``label`` is, to be deleted: its info, or None for an entry the vault refuses to trust.
+
+        Deleting by label is the one way to be rid of such an entry (plain text
+        planted in a protected vault), so it is found, not refused; no key by
+        that label, or another refused entry, raises.
+        """
+        try:
+            return self.get(label)
+        except UntrustedEntry as exc:
+            if (exc.section, exc.name) != ("keys", label):
+                raise
+            return None
+
+    def delete(self, label: str, *, confirm: str) -> None:
+        """Delete the key for good; ``confirm`` is the label as the user typed it again."""
+        if confirm != label:
+            raise LabelMismatch()
+        self.deletable(label)
         self.vault.delete_key(label)
 
     def export(self, label: str, fmt: str, *, relays: list[str] | None = None, password: str | None = None) -> str:

@@ -55,6 +55,28 @@ class VaultError(SovtuiError):
     pass
 
 
+class NoVault(VaultError):
+    """There is no vault file yet: the first key made creates it."""
+
+
+class EmptyPassphrase(VaultError):
+    """An empty passphrase was chosen: it protects nothing (an unprotected vault is asked for as such)."""
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__("an empty passphrase protects nothing: choose one")
+
+
+class PassphraseMismatch(VaultError):
+    """A new passphrase typed twice, differently."""
+
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__("the two passphrases differ: nothing was changed")
+
+
 class VaultLocked(VaultError):
     def __init__(self) -> None:
         super().__init__("the vault is locked: unlock it with your passphrase first")
@@ -135,7 +157,7 @@ class Vault:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise VaultError(f"there is no vault yet ({self.path}): create one first") from None
+            raise NoVault(f"there is no vault yet ({self.path}): create one first") from None
         except (OSError, ValueError, RecursionError) as exc:
             raise self._damaged(f"cannot read the vault ({exc.__class__.__name__})") from None
         if not isinstance(data, dict) or type(data.get("format")) is not int or data["format"] != FORMAT:

@@ -52,7 +52,7 @@ class AgentStep(Step):
             return False
         label = self.value("#agent-label") or "agent"
         period = str(self.query_one(Select).value)
-        event = await self.in_thread(lambda: create_agent(self.ctx, owners[0].label, label, limit, period), "#agent-error")
+        event = await self.in_thread(lambda: create_agent(self.ctx, label, limit, period, owner=owners[0].label), "#agent-error")
         if event is None:
             return False
         self.wizard.note(f"created the agent key {label} with a credential for {limit:,} sats per {period}, signed by {owners[0].label}")
