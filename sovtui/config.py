@@ -129,6 +129,21 @@ class WalletConfig:
 
 
 @dataclass
+class AgentConfig:
+    """An agent: an agent key (the table's name is its label in the vault) and how it may act.
+
+    Its spending limit is not here: it is the credential its owner signed
+    (docs/credentials.md). These settings only narrow what it does.
+    """
+
+    wallet: str = ""  # the wallet it spends from; empty: the one connected, if only one is
+    approve_under: int = _at_least(0, 0)  # pay without asking the owner below this many sats; 0: always ask
+    model: str = ""  # the model it thinks with; empty: [inference] model
+    host: str = ""  # the host that model runs on; empty: [inference] host
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
 class PersonaConfig:
     """A named system prompt. The user's words, sent as they are."""
 
@@ -166,6 +181,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     nostr: NostrConfig = field(default_factory=NostrConfig)
     wallets: dict[str, WalletConfig] = field(default_factory=dict)
+    agents: dict[str, AgentConfig] = field(default_factory=dict, metadata={"omit_empty": True})
     vault: VaultConfig = field(default_factory=VaultConfig)
     #: The user's keymap: binding id -> key(s), as ``[keys] "chat.new" = "ctrl+b"``
     #: or nested, ``[keys.chat] new = "ctrl+b"``. Kept as written; ``keymap()`` flattens it.

@@ -441,6 +441,12 @@ class _Handler(BaseHTTPRequestHandler):
                 {"model": model.name, "created_at": _now(), "message": {"role": "assistant", "content": ""}, "done_reason": reason, "done": True},
             )
             return
+        if body.get("tools"):
+            if "tools" not in model.capabilities:
+                self._error(400, f"registry.ollama.ai/library/{model.name} does not support tools")
+                return
+            if self._tool_script(model, body, messages):
+                return
         last = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
         self._generate_reply(
             model,
@@ -451,6 +457,64 @@ class _Handler(BaseHTTPRequestHandler):
             },
             prompt_tokens=sum(len(str(m.get("content", "")).split()) for m in messages) + 10,
         )
+
+    def _tool_script(self, model: ModelSpec, body: dict[str, Any], messages: list[dict[str, Any]]) -> bool:
+        """A model that calls tools as the prompt tells it, the way Ollama streams tool calls.
+
+        The last user message scripts it, one line per round:
+        ``call get_balance`` or ``call pay_invoice {"invoice": "lnbc..."}``
+        (several calls on one line, separated by `` ; call ``, are made in
+        one chunk, as a model may). Each round it makes the next line's
+        calls (a chunk whose message has ``tool_calls``, then the done
+        chunk); once every line has its results (role "tool" messages after
+        the prompt, each with ``tool_name``), it answers in words, quoting
+        them. A prompt without ``call`` lines is answered as usual.
+        """
+        index = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"), None)
+        if index is None:
+            return False
+        rounds = [line.strip() for line in str(messages[index].get("content", "")).splitlines() if line.strip().startswith("call ")]
+        if not rounds:
+            return False
+        after = messages[index + 1 :]
+        made = sum(1 for m in after if m.get("role") == "assistant" and m.get("tool_calls"))
+        offered = {t.get("function", {}).get("name") for t in body.get("tools") or []}
+        self._keep_alive(model, body.get("keep_alive"))
+        started = time.perf_counter_ns()
+        if made < len(rounds):
+            calls = []
+            for part in rounds[made].split("; call "):
+                name, _, arguments = part.removeprefix("call ").strip().partition(" ")
+                if name not in offered:  # a model only calls what it was offered
+                    continue
+                calls.append({"function": {"name": name, "arguments": json.loads(arguments) if arguments.strip() else {}}})
+            message: dict[str, Any] = {"role": "assistant", "content": ""}
+            if calls:
+                message["tool_calls"] = calls
+            else:
+                message["content"] = "I have no such tool."
+            pieces = [message]
+        else:
+            results = [f"{m.get('tool_name', '?')}: {m.get('content', '')}" for m in after if m.get("role") == "tool"]
+            text = "Done. " + " | ".join(results)
+            pieces = [{"role": "assistant", "content": part} for part in _chunks(text, 16)]
+        final = {"model": model.name, "created_at": _now(), "message": {"role": "assistant", "content": ""},
+                 "done": True, "done_reason": "stop", **self._stats(started, 20, len(pieces))}
+        if not body.get("stream", True):
+            merged = {"role": "assistant", "content": "".join(p.get("content", "") for p in pieces)}
+            if pieces[0].get("tool_calls"):
+                merged["tool_calls"] = pieces[0]["tool_calls"]
+            self._send_json(200, {**final, "message": merged})
+            return True
+        self._start_stream()
+        try:
+            for piece in pieces:
+                self._chunk({"model": model.name, "created_at": _now(), "message": piece, "done": False})
+            self._chunk(final)
+            self._end_stream()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        return True
 
     def _generate(self, body: dict[str, Any]) -> None:
         model = self._prepare(body)

@@ -29,7 +29,7 @@ def _parse_time(value: str) -> datetime:
 
 @dataclass
 class Message:
-    role: str  # "user", "assistant" or "system"
+    role: str  # "user", "assistant", "system", or "tool" (a tool's result, for the model)
     content: str = ""
     thinking: str = ""
     time: datetime = field(default_factory=now)
@@ -40,6 +40,13 @@ class Message:
     done_reason: str | None = None
     interrupted: bool = False
     error: str = ""
+    #: An assistant message's tool calls, as Ollama sends them and wants them
+    #: back: ``[{"function": {"name": ..., "arguments": {...}}}]``.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    #: A "tool" message's tool: the result in ``content`` is what it returned.
+    tool_name: str = ""
+    #: A "tool" message whose call was refused (a limit, the owner): shown as such.
+    refused: bool = False
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -62,14 +69,26 @@ class Message:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["time"] = _iso(self.time)
-        return {k: v for k, v in data.items() if v not in (None, "", False) or k in ("role", "content")}
+        return {k: v for k, v in data.items() if (v not in (None, "", False) and v != []) or k in ("role", "content")}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Message:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if "time" in known:
             known["time"] = _parse_time(known["time"])
+        if "tool_calls" in known:  # only well-formed calls; a file written by hand may hold anything
+            calls = known["tool_calls"] if isinstance(known["tool_calls"], list) else []
+            known["tool_calls"] = [c for c in calls if isinstance(c, dict) and isinstance(c.get("function"), dict)]
         return cls(**known)
+
+    def to_request(self) -> dict[str, Any]:
+        """The message as Ollama's /api/chat takes it (tool calls and tool results included)."""
+        request: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            request["tool_calls"] = self.tool_calls
+        if self.role == "tool" and self.tool_name:
+            request["tool_name"] = self.tool_name
+        return request
 
 
 @dataclass

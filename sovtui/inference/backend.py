@@ -34,7 +34,7 @@ import httpx
 
 from sovtui.inference.errors import BackendError, BackendUnreachable, ModelNotFound
 from sovtui.inference.hosts import HostTarget
-from sovtui.inference.types import ChatChunk, LayerProgress, LoadedModel, ModelDetails, ModelInfo, PullProgress
+from sovtui.inference.types import ChatChunk, ToolCall, LayerProgress, LoadedModel, ModelDetails, ModelInfo, PullProgress
 from sovtui.net import Locality
 from sovtui.text import safe_line
 
@@ -310,8 +310,14 @@ class Backend:
         options: Mapping[str, Any] | None = None,
         think: bool | None = None,
         keep_alive: str | int | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncIterator[ChatChunk]:
-        """Stream a reply. Leaving the loop (or cancelling) closes the request."""
+        """Stream a reply. Leaving the loop (or cancelling) closes the request.
+
+        ``tools`` (Ollama's function schemas) are offered to the model; the
+        calls it makes arrive as ``ChatChunk.tool_calls``. Offer them only to
+        a model whose ``show()`` capabilities include "tools".
+        """
         stream = None
         try:
             stream = await self._call(
@@ -321,6 +327,7 @@ class Backend:
                     options=dict(options) if options else None,
                     think=think,
                     keep_alive=keep_alive,
+                    tools=list(tools) if tools else None,
                     stream=True,
                 ),
                 model=model,
@@ -330,6 +337,7 @@ class Backend:
                 yield ChatChunk(
                     content=_valid(message.content or "") if message else "",
                     thinking=_valid(message.thinking or "") if message else "",
+                    tool_calls=_tool_calls(message),
                     done=bool(part.done),
                     done_reason=_valid(part.done_reason) if part.done_reason else None,
                     eval_count=part.eval_count,
@@ -343,6 +351,21 @@ class Backend:
         finally:
             if stream is not None:
                 await stream.aclose()
+
+
+def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
+    """The tool calls in a streamed message; a call without a name, or with arguments that are not an object, is the host's fault."""
+    calls = getattr(message, "tool_calls", None) if message is not None else None
+    if not calls:
+        return ()
+    found = []
+    for call in calls:
+        function = call.function
+        arguments = function.arguments if function.arguments is not None else {}
+        if not function.name or not isinstance(arguments, Mapping):
+            raise ValueError("a tool call without a name or with arguments that are not an object")
+        found.append(ToolCall(_valid(str(function.name)), dict(arguments)))
+    return tuple(found)
 
 
 def parse_time(value: datetime | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,25 @@ class LoadedModel:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A tool the model asks to be run: its name and arguments (an object), as Ollama sends them."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The call as Ollama expects it back in the assistant message's ``tool_calls``."""
+        return {"function": {"name": self.name, "arguments": dict(self.arguments)}}
+
+
+@dataclass(frozen=True)
 class ChatChunk:
     """One piece of a streamed reply; the last one has ``done`` and the stats."""
 
     content: str = ""
     thinking: str = ""
+    #: Tools the model calls (Ollama sends them in one chunk before the done chunk).
+    tool_calls: tuple[ToolCall, ...] = ()
     done: bool = False
     done_reason: str | None = None
     eval_count: int | None = None

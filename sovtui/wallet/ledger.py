@@ -66,6 +66,9 @@ class Payment:
     #: the wallet has no record of can no longer happen.
     expires_at: int = 0
     resolve_after: int = 0
+    #: The agent key (hex public key) that made this payment; empty: its owner.
+    #: An agent's spend against its credential is the sum of its own entries.
+    agent: str = ""
 
     @property
     def proved(self) -> bool:

@@ -44,6 +44,8 @@ from sovtui.wallet.ledger import FAILED, PENDING, SETTLED, UNPROVED, Ledger, Pay
 from sovtui.wallet.uri import NwcUri, parse_nwc_uri
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sovtui.context import Context
     from sovtui.wallet.bolt11 import Invoice
     from sovtui.wallet.nwc import NwcClient, Transaction, WalletInfo
@@ -395,8 +397,16 @@ class WalletService:
         budget = Budget(cfg.budget_sats, cfg.budget_period, spent_msat(payments, cfg.budget_period) // 1000)
         return PaymentPlan(name, invoice, amount_msat, fee_reserve, budget)
 
-    async def pay(self, client: NwcClient, plan: PaymentPlan) -> PaymentOutcome:
-        """Send the payment once. A timeout or an INTERNAL/OTHER error is followed by a lookup, never a resend."""
+    async def pay(self, client: NwcClient, plan: PaymentPlan, *, agent: str = "",
+                  check: Callable[[list[Payment]], None] | None = None) -> PaymentOutcome:
+        """Send the payment once. A timeout or an INTERNAL/OTHER error is followed by a lookup, never a resend.
+
+        ``agent`` (an agent key's hex public key) marks the ledger entry as that
+        agent's. ``check`` runs in the same locked step as the budget, first,
+        with the payments on disk now: the agent's credential goes there
+        (``sovtui.agent.guard``), so its limit holds between processes as the
+        budget does. Whatever it raises refuses the payment before anything is sent.
+        """
         from sovtui.nostr.relay import RelayError
 
         if plan.amount_msat < 1 or plan.fee_reserve_msat < 1:
@@ -411,8 +421,9 @@ class WalletService:
                 payment_hash=payment_hash, invoice=plan.invoice.raw, amount_msat=plan.amount_msat,
                 fee_reserve_msat=plan.fee_reserve_msat, description=plan.invoice.description or "",
                 expires_at=plan.invoice.expires_at, resolve_after=max(plan.invoice.expires_at, request_ends) + CLOCK_SKEW,
+                agent=agent,
             ),
-            check=lambda payments: self._check_budget(plan.wallet, payments, plan.amount_msat + plan.fee_reserve_msat),
+            check=lambda payments: self._check_all(plan, payments, check),
         )
         amount = None if plan.invoice.amount_msat is not None else plan.amount_msat
         try:
@@ -425,6 +436,12 @@ class WalletService:
         except (WalletTimeout, RelayError, WalletError, OSError):
             return PaymentOutcome(await self._settle_unknown(client, plan.wallet, payment_hash, "no answer from the wallet"))
         return PaymentOutcome(self._paid(plan.wallet, payment_hash, preimage, fees, None))
+
+    def _check_all(self, plan: PaymentPlan, payments: list[Payment], check: Callable[[list[Payment]], None] | None) -> None:
+        """Under the ledger's lock: the caller's check (an agent's credential), then the budget."""
+        if check is not None:
+            check(payments)
+        self._check_budget(plan.wallet, payments, plan.amount_msat + plan.fee_reserve_msat)
 
     def _paid(self, wallet: str, payment_hash: str, preimage: str, fees: int | None, settled_at: int | None) -> Payment:
         """The wallet says paid: settled if the preimage proves it, else unproved. A settled record is never changed."""
