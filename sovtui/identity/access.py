@@ -84,6 +84,14 @@ def change_passphrase(vault: Vault, old: str | None, new: str | None, *, again: 
     vault.change_passphrase(old, new)
 
 
+def lock_if_idle(vault: Vault, lock_after_minutes: float, idle_seconds: float) -> bool:
+    """Lock an open vault after ``lock_after_minutes`` (0: never) without use; True if it locked now."""
+    if lock_after_minutes <= 0 or not vault.is_unlocked or idle_seconds < lock_after_minutes * 60:
+        return False
+    vault.lock()
+    return True
+
+
 @dataclass(frozen=True)
 class Keyring:
     """The vault as a screen shows it, read from the file as it is now."""

@@ -160,6 +160,14 @@ def signers(store: KeyStore) -> tuple[list[KeyInfo], list[KeyInfo]]:
     return owners, agents
 
 
+def issuer(store: KeyStore, credential: Credential) -> str:
+    """The label of the key in this vault that issued ``credential``; NotIssuedHere if none did."""
+    label = next((k.label for k in store.list() if k.pubkey == credential.owner), None)
+    if label is None:
+        raise NotIssuedHere()
+    return label
+
+
 def issue(store: KeyStore, owner: str, agent: str, limit_sats: int, period: str, *, expires_days: int = 30) -> dict[str, Any]:
     owner_info, agent_info = store.get(owner), store.get(agent)
     if owner_info.role != "owner":
@@ -332,13 +340,9 @@ class CredentialBook:
             raise Superseded()
 
     def revoke(self, store: KeyStore, credential: Credential, owner: str | None = None) -> dict[str, Any]:
-        """Sign a revocation by the owner key that issued ``credential`` (found in the vault if not named) and keep it."""
+        """Sign a revocation by the owner key that issued ``credential`` (``issuer`` if not named) and keep it."""
         self.check_revocable(credential)
-        if owner is None:
-            owner = next((k.label for k in store.list() if k.pubkey == credential.owner), None)
-            if owner is None:
-                raise NotIssuedHere()
-        event = revoke(store, owner, credential)
+        event = revoke(store, owner if owner is not None else issuer(store, credential), credential)
         self.keep(event)
         return event
 

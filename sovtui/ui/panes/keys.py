@@ -1,10 +1,10 @@
 """The Keys pane: your Nostr keys and your agents', and the vault's lock.
 
-Every vault operation (scrypt takes a noticeable fraction of a second by
-design) runs in a thread worker. Secrets appear on screen only when the user
-asks for an nsec or ncryptsec export, and reach the clipboard only when the
-user then presses c. The vault locks itself after
-``[vault] lock_after_minutes`` without a key press.
+It shows the keyring (``identity.access.keyring``) and routes each key to its
+questions (``keys_questions``) and one call on a service, whose rules those
+are; vault work (scrypt) runs off the event loop through ``Pane.attempt``.
+A secret is shown only when an nsec or ncryptsec export is asked for, and
+copied only when the user then presses c.
 """
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sovtui.errors import SovtuiError
+from sovtui.identity.keys import KeyInfo, KeyStore
+from sovtui.identity.vault import Vault
 from sovtui.ui.messages import SovereigntyChanged
-from sovtui.ui.vault_gate import ensure_open, run_in_thread
+from sovtui.ui.pane import Pane
+from sovtui.ui.panes import keys_questions as ask
+from sovtui.ui.vault_gate import ensure_open
 
 
-class KeysPane(Vertical, can_focus=True):
-    DEFAULT_CSS = """
-    KeysPane { height: 1fr; padding: 0 1; }
-    KeysPane #vault-state { height: 1; color: $text-muted; }
-    KeysPane #vault-state.-unprotected { color: $warning; }
-    KeysPane #keys-hint { height: auto; color: $text-muted; padding: 1 0; }
-    KeysPane #keys-table { height: 1fr; }
-    """
+class KeysPane(Pane, can_focus=True):
+    CSS_PATH = "keys.tcss"
 
     BINDINGS = [
         Binding("n", "new", "New", id="keys.new"),
@@ -60,18 +57,18 @@ class KeysPane(Vertical, can_focus=True):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.rows: list[Any] = []
+        self.rows: list[KeyInfo] = []
         #: (exists, protected) as last read by refresh_view: the footer asks often, the file is read once.
         self._vault_state = (False, False)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="vault-state")
         yield Static("", id="keys-hint")
-        table: DataTable[Any] = DataTable(id="keys-table", cursor_type="row")
+        table: DataTable[str] = DataTable(id="keys-table", cursor_type="row")
         yield table
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.table
         for key, label in (("label", "Label"), ("role", "Role"), ("npub", "npub"), ("created", "Created")):
             table.add_column(label, key=key)
         self.set_interval(30, self._idle_lock)
@@ -79,22 +76,22 @@ class KeysPane(Vertical, can_focus=True):
     def on_show(self) -> None:
         self.refresh_view()
 
+    def focus_default(self) -> None:
+        self.focus()  # and on to the table, when there are keys: the pane's own keys (n, u) work either way
+
     def on_focus(self) -> None:
-        table = self.query_one(DataTable)
-        if table.display and table.row_count:
-            table.focus()
+        if self.table.display and self.table.row_count:
+            self.table.focus()
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
-        return self.app.ctx  # type: ignore[attr-defined]
+    def table(self) -> DataTable[str]:
+        return self.query_one("#keys-table", DataTable)
 
     @property
-    def vault(self):  # type: ignore[no-untyped-def]
+    def vault(self) -> Vault:
         return self.ctx.vault
 
-    def store(self):  # type: ignore[no-untyped-def]
-        from sovtui.identity.keys import KeyStore
-
+    def store(self) -> KeyStore:
         return KeyStore(self.vault)
 
     #: Actions that need a key selected, hidden from the footer until there is one.
@@ -114,255 +111,177 @@ class KeysPane(Vertical, can_focus=True):
     # --- view -------------------------------------------------------------------
 
     def refresh_view(self) -> None:
-        from sovtui.identity.vault import VaultChanged
+        from sovtui.identity.access import keyring
 
         state = self.query_one("#vault-state", Static)
         hint = self.query_one("#keys-hint", Static)
-        table = self.query_one(DataTable)
-        vault = self.vault
-        rows: list[Any] = []
-        problem = ""
+        table = self.table
         try:
-            exists = vault.exists
-            protected = exists and vault.is_protected
-            # Read now, as the file is now: a key made in another shell shows; a vault re-keyed there locks.
-            rows = self.store().list() if exists and vault.is_unlocked else []
-        except VaultChanged as exc:  # re-keyed in another shell: the vault locked itself
-            exists, protected, problem = True, True, str(exc)
+            ring = keyring(self.vault)
         except SovtuiError as exc:  # damaged, or an entry refused: say so, show nothing
             self.rows = []
             table.clear()
-            table.display = False
+            table.display = hint.display = False
             state.update(str(exc))
-            hint.display = False
             self.refresh_bindings()
             return
-        self._vault_state = (exists, protected)
-        state.set_class(exists and not protected, "-unprotected")
-        if not exists:
+        self._vault_state = (ring.exists, ring.protected)
+        state.set_class(ring.exists and not ring.protected, "-unprotected")
+        if not ring.exists:
             state.update("no vault yet")
             hint.update("Press n to create your first key: sovtui asks for a passphrase that encrypts every secret it keeps.")
-        elif not vault.is_unlocked:
-            state.update("vault locked" + ("" if protected else " (unprotected)"))
-            hint.update((f"{problem}. " if problem else "") + "Press u and enter your passphrase to see and use your keys.")
+        elif not ring.unlocked:
+            state.update("vault locked" + ("" if ring.protected else " (unprotected)"))
+            hint.update((f"{ring.notice}. " if ring.notice else "") + "Press u and enter your passphrase to see and use your keys.")
         else:
-            state.update("vault unlocked · l locks" if protected else "vault UNPROTECTED: keys in plain text (sovtui keys passwd adds a passphrase)")
+            state.update("vault unlocked · l locks" if ring.protected else "vault UNPROTECTED: keys in plain text (sovtui keys passwd adds a passphrase)")
             hint.update("")
         hint.display = bool(str(hint.render()))
-        self.rows = rows
+        self.rows = ring.keys
         table.clear()
-        for info in rows:
+        for info in ring.keys:
             table.add_row(info.label, info.role, info.short_npub, info.created[:10], key=info.label)
-        table.display = bool(rows)
+        table.display = bool(ring.keys)
         self.refresh_bindings()
         if not table.display and table.has_focus:
             self.focus()
         elif table.display and self.has_focus:
             table.focus()
 
-    def selected(self):  # type: ignore[no-untyped-def]
-        table = self.query_one(DataTable)
-        if not self.rows or table.row_count == 0:
-            return None
-        return self.rows[table.cursor_row] if table.cursor_row < len(self.rows) else None
+    def selected(self) -> KeyInfo | None:
+        row = self.table.cursor_row
+        return self.rows[row] if self.table.row_count and row < len(self.rows) else None
+
+    def _changed(self, note: str, **kwargs: Any) -> None:
+        """A key or the passphrase changed: say so, and let the app assess the level again."""
+        self.notify(note, **kwargs)
+        self.post_message(SovereigntyChanged())
 
     # --- the lock -----------------------------------------------------------------
 
     def _idle_lock(self) -> None:
-        minutes = self.ctx.config.vault.lock_after_minutes
-        idle = time.monotonic() - getattr(self.app, "last_activity", time.monotonic())
-        if minutes > 0 and self.vault.is_unlocked and idle >= minutes * 60:
-            self.action_lock()
+        """The vault locks itself after ``[vault] lock_after_minutes`` without a key press."""
+        from sovtui.identity.access import lock_if_idle
+
+        if lock_if_idle(self.vault, self.ctx.config.vault.lock_after_minutes, time.monotonic() - self.sovtui.last_activity):
+            self.refresh_view()
             self.notify("the vault locked itself after being idle", timeout=4)
 
     def action_lock(self) -> None:
         self.vault.lock()
         self.refresh_view()
 
-    def action_unlock(self) -> None:
-        from sovtui.ui.screens.dialogs import TextDialog
-
+    @work(exclusive=True, group="vault", exit_on_error=False, description="Keys: unlock the vault")
+    async def action_unlock(self) -> None:
         if not self.vault.exists:
             self.action_new()
-            return
-        if self.vault.is_unlocked:
-            return
-        if not self.vault.is_protected:
-            self._unlock(None)
-            return
-        self.app.push_screen(TextDialog("Vault passphrase", password=True), lambda p: p is not None and self._unlock(p))
-
-    @work(thread=True, exclusive=True, group="vault")
-    def _unlock(self, passphrase: str | None) -> None:
-        try:
-            self.vault.unlock(passphrase)
-        except SovtuiError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.refresh_view)
-
-    async def _ready(self) -> bool:
-        """Make sure the vault exists and is open, asking what is needed."""
-        return await ensure_open(self.app, self.vault)
-
-    async def _run(self, call: Any) -> bool:
-        return await run_in_thread(self.app, call)
+        elif await ensure_open(self, self.vault, create=False):
+            self.refresh_view()
 
     # --- actions ------------------------------------------------------------------
 
-    @work(exclusive=True, group="keys-action")
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: make a key")
     async def action_new(self) -> None:
-        from sovtui.ui.screens.dialogs import ChoiceDialog, TextDialog
-
-        if not await self._ready():
+        if not await ensure_open(self, self.vault):
             return
-        label = await self.app.push_screen_wait(TextDialog("Label for the new key", placeholder="me"))
-        if not label:
+        answer = await ask.label_and_role(self, "Label for the new key", placeholder="me")
+        if answer is None:
             return
-        role = await self.app.push_screen_wait(ChoiceDialog("Whose key is it?", [("owner", "owner: you"), ("agent", "agent: an AI acting for you")], current="owner"))
-        if not role:
-            return
-        if await self._run(lambda: self.store().generate(label.strip(), role)):
-            self.notify(f"created {label.strip()}")
-            self.post_message(SovereigntyChanged())
+        made = await self.attempt(lambda: self.store().generate(*answer))
+        if made is not None:
+            self._changed(f"created {made.label}")
         self.refresh_view()
 
-    @work(exclusive=True, group="keys-action")
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: import a key")
     async def action_import_key(self) -> None:
         from sovtui.identity.keys import parse_secret
-        from sovtui.ui.screens.dialogs import ChoiceDialog, TextDialog
 
-        text = await self.app.push_screen_wait(TextDialog("Paste the nsec, hex, ncryptsec or seed phrase", password=True))
-        if not text:
+        secret = await ask.secret_to_import(self)
+        # A key that is not one is refused before the vault is asked for.
+        if secret is None or not await self.succeeds(lambda: parse_secret(secret.text, key_password=secret.password)):
             return
-        password = None
-        if text.strip().lower().startswith("ncryptsec1"):
-            password = await self.app.push_screen_wait(TextDialog("The ncryptsec's own password", password=True))
-            if password is None:
-                return
-        if not await self._run(lambda: parse_secret(text, key_password=password)):
+        answer = await ask.label_and_role(self, "Label for this key")
+        if answer is None or not await ensure_open(self, self.vault):
             return
-        label = await self.app.push_screen_wait(TextDialog("Label for this key"))
-        role = label and await self.app.push_screen_wait(ChoiceDialog("Whose key is it?", [("owner", "owner: you"), ("agent", "agent")], current="owner"))
-        if not label or not role or not await self._ready():
-            return
-        if await self._run(lambda: self.store().import_key(label.strip(), text, role, key_password=password)):
-            self.notify(f"imported {label.strip()}")
-            self.post_message(SovereigntyChanged())
+        label, role = answer
+        made = await self.attempt(lambda: self.store().import_key(label, secret.text, role, key_password=secret.password))
+        if made is not None:
+            self._changed(f"imported {made.label}")
         self.refresh_view()
 
-    @work(exclusive=True, group="keys-action")
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: export a key")
     async def action_export(self) -> None:
-        from sovtui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
         from sovtui.ui.screens.text_view import TextViewScreen
 
         info = self.selected()
-        if info is None:
+        wanted = info and await ask.export_of(self, info)
+        if not info or not wanted:
             return
-        fmt = await self.app.push_screen_wait(
-            ChoiceDialog(f"Export {info.label} as", [("npub", "npub (public)"), ("nprofile", "nprofile (public, with your relays)"), ("nsec", "nsec (SECRET)"), ("ncryptsec", "ncryptsec (secret, password-encrypted)")])
-        )
-        if not fmt:
-            return
-        password = None
-        if fmt in ("nsec", "ncryptsec"):
-            if not await self.app.push_screen_wait(ConfirmDialog(f"Show {info.label}'s secret key?", "Anyone who sees it can act as this key.", confirm_label="Show", danger=True)):
-                return
-        if fmt == "ncryptsec":
-            password = await self.app.push_screen_wait(TextDialog("Password for the ncryptsec", password=True))
-            if not password:
-                return
-        result: list[str] = []
-        if await self._run(lambda: result.append(self.store().export(info.label, fmt, relays=self.ctx.config.nostr.relays, password=password))):
+        relays = self.ctx.config.nostr.relays
+        shown = await self.attempt(lambda: self.store().export(info.label, wanted.format, relays=relays, password=wanted.password))
+        if shown is not None:
             # Shown, never copied unasked: c in the view copies it (OSC 52), a choice the user makes.
-            summary = "SECRET: anyone who has it can act as this key." if fmt == "nsec" else ""
-            await self.app.push_screen_wait(TextViewScreen(f"{info.label} as {fmt}", result[0], summary=summary))
+            summary = "SECRET: anyone who has it can act as this key." if wanted.format == "nsec" else ""
+            await self.app.push_screen_wait(TextViewScreen(f"{info.label} as {wanted.format}", shown, summary=summary))
 
-    def action_delete(self) -> None:
-        from sovtui.ui.screens.dialogs import ConfirmDialog
-
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: delete a key")
+    async def action_delete(self) -> None:
         info = self.selected()
-        if info is None:
+        typed = info and await ask.deletion_of(self, info)
+        if not info or not typed:
             return
+        if await self.succeeds(lambda: self.store().delete(info.label, confirm=typed)):
+            self._changed(f"deleted {info.label}")
+        self.refresh_view()
 
-        async def answered(yes: bool | None) -> None:
-            if yes and await self._run(lambda: self.store().delete(info.label)):
-                self.notify(f"deleted {info.label}")
-                self.post_message(SovereigntyChanged())
-            self.refresh_view()
-
-        self.app.push_screen(
-            ConfirmDialog(f"Delete {info.label} for good?", f"{info.npub}\nWithout a backup it cannot come back.", confirm_label="Delete", require=info.label, danger=True),
-            answered,
-        )
-
-    @work(exclusive=True, group="keys-action")
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: sign a note")
     async def action_sign(self) -> None:
-        from sovtui.ui.screens.dialogs import TextDialog
         from sovtui.ui.screens.text_view import TextViewScreen, event_json
 
         info = self.selected()
         if info is None:
             self.notify("select a key to sign with", severity="warning")
             return
-        text = await self.app.push_screen_wait(TextDialog(f"Text to sign as {info.label}", body="A Nostr note (kind 1) signed with this key. It is shown to you, not published."))
+        text = await ask.note_to_sign(self, info)
         if not text:
             return
-        signed: list[dict[str, Any]] = []
-        if await self._run(lambda: signed.append(self.store().sign(info.label, text))):
-            await self.app.push_screen_wait(TextViewScreen(f"Signed by {info.label}", event_json(signed[0]), summary=info.npub))
+        signed = await self.attempt(lambda: self.store().sign(info.label, text))
+        if signed is not None:
+            await self.app.push_screen_wait(TextViewScreen(f"Signed by {info.label}", event_json(signed), summary=info.npub))
 
-    @work(exclusive=True, group="keys-action")
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: verify a signed event")
     async def action_verify(self) -> None:
         from sovtui.identity import nip19
         from sovtui.identity.keys import verify_event
-        from sovtui.ui.screens.dialogs import PasteDialog
 
-        text = await self.app.push_screen_wait(PasteDialog("Paste a signed event (JSON)", body="sovtui checks its id and signature and tells you who signed it."))
+        text = await ask.event_to_verify(self)
         if not text:
             return
-        try:
-            signer = verify_event(text)
-        except SovtuiError as exc:
-            self.notify(f"not valid: {exc}", severity="error", timeout=6)
-            return
-        ours = next((k.label for k in self.rows if k.pubkey == signer), None)
-        self.notify(f"valid: signed by {nip19.hex_to_npub(signer)}" + (f" ({ours}, one of your keys)" if ours else ""), timeout=8)
+        signer = await self.attempt(lambda: verify_event(text), on_error=lambda exc: self.notify(f"not valid: {exc}", severity="error", timeout=6))
+        if signer is not None:
+            ours = next((k.label for k in self.rows if k.pubkey == signer), None)
+            self.notify(f"valid: signed by {nip19.hex_to_npub(signer)}" + (f" ({ours}, one of your keys)" if ours else ""), timeout=8)
 
     def action_credentials(self) -> None:
         from sovtui.ui.screens.credentials import CredentialsScreen
 
         self.app.push_screen(CredentialsScreen(), lambda _: self.refresh_view())
 
-    @work(exclusive=True, group="keys-action")
+    @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: change the passphrase")
     async def action_passphrase(self) -> None:
-        from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
+        from sovtui.identity.access import change_passphrase
 
         vault = self.vault
         if not vault.exists:
             self.notify("no vault yet: press n to make your first key", severity="warning")
             return
-        old = None
-        if vault.is_protected:
-            old = await self.app.push_screen_wait(TextDialog("Current passphrase", password=True))
-            if old is None:
-                return
-        new = await self.app.push_screen_wait(
-            TextDialog("New passphrase", password=True, body="Every key and secret is re-encrypted at once; a crash midway leaves the old passphrase working.")
-        )
-        if new is None:
+        answer = await ask.passphrase_change(self, protected=vault.is_protected)
+        if answer is None:
             return
-        if new == "":
-            if not await self.app.push_screen_wait(
-                ConfirmDialog("Remove the passphrase?", "Secrets would be kept in plain text (still readable only by you).", confirm_label="Unprotected", danger=True)
-            ):
-                return
-        elif await self.app.push_screen_wait(TextDialog("The new passphrase again", password=True)) != new:
-            self.notify("the two passphrases differ: nothing was changed", severity="error")
-            return
-        if await self._run(lambda: vault.change_passphrase(old, new or None)):
-            self.notify("the vault is protected by the new passphrase" if new else "the vault is now UNPROTECTED", severity="information" if new else "warning")
-            self.post_message(SovereigntyChanged())
+        old, new = answer
+        if await self.succeeds(lambda: change_passphrase(vault, old, new.passphrase, again=new.again)):
+            protected = new.passphrase is not None
+            self._changed("the vault is protected by the new passphrase" if protected else "the vault is now UNPROTECTED", severity="information" if protected else "warning")
         self.refresh_view()
 
     def action_copy(self) -> None:

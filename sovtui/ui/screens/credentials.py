@@ -2,12 +2,15 @@
 
 A credential is a public, signed statement ("this agent may spend up to N
 sats per day until …"); issuing and revoking need the owner's secret key, so
-they open the vault first. The signing itself runs in a thread.
+they open the vault first. What may be issued or revoked (an owner and an
+agent key, the terms, a credential not void already, the key that issued it)
+is ``identity.credentials``'s to say; this screen asks, and shows the answer.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -17,24 +20,21 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from sovtui.amounts import parse_sats
-from sovtui.errors import SovtuiError
+from sovtui.identity import credentials
+from sovtui.identity.credentials import Credential, CredentialBook
+from sovtui.identity.keys import KeyInfo, KeyStore
 from sovtui.text import safe_line
 from sovtui.ui.messages import SovereigntyChanged
-from sovtui.ui.vault_gate import ensure_open, run_in_thread
+from sovtui.ui.pane import sovtui_app
+from sovtui.ui.vault_gate import ensure_open
+from sovtui.ui.work import attempt, succeeds
+
+if TYPE_CHECKING:
+    from sovtui.context import Context
 
 
 class CredentialsScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    CredentialsScreen { align: center middle; }
-    CredentialsScreen > Vertical {
-        width: 95%; max-width: 110; height: 80%;
-        background: $surface; border: thick $primary 60%; padding: 0 1;
-    }
-    CredentialsScreen .title { text-style: bold; }
-    CredentialsScreen #credentials-empty { color: $text-muted; padding: 1 0; }
-    CredentialsScreen DataTable { height: 1fr; }
-    CredentialsScreen .hint { color: $text-muted; }
-    """
+    CSS_PATH = "credentials.tcss"
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="credentials.close"),
         Binding("n", "issue", "Issue", id="credentials.issue"),
@@ -44,7 +44,7 @@ class CredentialsScreen(ModalScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.kept: list[Any] = []
+        self.kept: list[tuple[Credential, str]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -54,17 +54,13 @@ class CredentialsScreen(ModalScreen[None]):
             yield Static("n issue · r revoke · v verify one you are shown · enter shows it · esc closes", classes="hint")
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
-        return self.app.ctx  # type: ignore[attr-defined]
+    def ctx(self) -> Context:
+        return sovtui_app(self).ctx
 
-    def book(self):  # type: ignore[no-untyped-def]
-        from sovtui.identity.credentials import CredentialBook
-
+    def book(self) -> CredentialBook:
         return CredentialBook(self.ctx.paths.data_dir / "credentials")
 
-    def store(self):  # type: ignore[no-untyped-def]
-        from sovtui.identity.keys import KeyStore
-
+    def store(self) -> KeyStore:
         return KeyStore(self.ctx.vault)
 
     def on_mount(self) -> None:
@@ -94,15 +90,13 @@ class CredentialsScreen(ModalScreen[None]):
         if self.kept:
             table.focus()
 
-    def selected(self):  # type: ignore[no-untyped-def]
+    def selected(self) -> tuple[Credential, str] | None:
         table = self.query_one(DataTable)
         if not self.kept or table.cursor_row >= len(self.kept):
             return None
         return self.kept[table.cursor_row]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        import json
-
         from sovtui.ui.screens.text_view import TextViewScreen
 
         event.stop()
@@ -114,104 +108,80 @@ class CredentialsScreen(ModalScreen[None]):
             shown = json.dumps(credential.event, indent=1, ensure_ascii=True)
             self.app.push_screen(TextViewScreen(f"Credential ({state})", shown, summary=credential.describe()))
 
-    @work(exclusive=True, group="credentials")
+    async def _pick(self, title: str, keys: list[KeyInfo]) -> str | None:
+        from sovtui.ui.screens.dialogs import ChoiceDialog
+
+        if len(keys) == 1:
+            return keys[0].label
+        return await self.app.push_screen_wait(ChoiceDialog(title, [(k.label, f"{k.label} {k.short_npub}") for k in keys]))
+
+    @work(exclusive=True, group="credentials", exit_on_error=False, description="Credentials: issue one")
     async def action_issue(self) -> None:
-        from sovtui.identity import credentials
         from sovtui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, TextDialog
 
-        if not await ensure_open(self.app, self.ctx.vault, create=False):
+        if not await ensure_open(self, self.ctx.vault, create=False):
             if not self.ctx.vault.exists:
                 self.notify("no keys yet: make an owner key and an agent key in the Keys pane first", severity="warning")
             return
-        keys = self.store().list()
-        owners = [k for k in keys if k.role == "owner"]
-        agents = [k for k in keys if k.role == "agent"]
-        if not owners or not agents:
-            self.notify("a credential needs an owner key and an agent key: press n in the Keys pane to make the missing one", severity="warning")
+        signers = await attempt(self, lambda: credentials.signers(self.store()), on_error=lambda exc: self.notify(f"{exc} (n in the Keys pane)", severity="warning"))
+        if signers is None:
             return
-        owner = owners[0].label if len(owners) == 1 else await self.app.push_screen_wait(ChoiceDialog("Signed by", [(k.label, f"{k.label} {k.short_npub}") for k in owners]))
-        agent = owner and (agents[0].label if len(agents) == 1 else await self.app.push_screen_wait(ChoiceDialog("For the agent", [(k.label, f"{k.label} {k.short_npub}") for k in agents])))
+        owner = await self._pick("Signed by", signers[0])
+        agent = owner and await self._pick("For the agent", signers[1])
         if not owner or not agent:
             return
         limit = await self.app.push_screen_wait(TextDialog(f"{agent} may spend up to (sats)", value="10000"))
-        if limit is None:
-            return
-        try:
-            sats = parse_sats(limit, "limit")
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+        sats = None if limit is None else await attempt(self, lambda: parse_sats(limit, "limit"))
+        if sats is None:
             return
         period = await self.app.push_screen_wait(ChoiceDialog("per", [("day", "day"), ("week", "week"), ("month", "month")], current="day"))
         days = period and await self.app.push_screen_wait(TextDialog("valid for (days)", value="30"))
-        if not period or days is None:
+        valid_days = None if not period or days is None else await attempt(self, lambda: credentials.parse_days(days))
+        if not period or valid_days is None:
             return
-        if not days.strip().isdigit():
-            self.notify("the validity is a whole number of days", severity="error")
-            return
-        valid_days = int(days.strip())
         summary = f"{agent} may spend up to {sats:,} sats per {period} for {valid_days} days, signed by {owner}. Anyone can verify it; you can revoke it."
         if not await self.app.push_screen_wait(ConfirmDialog("Issue this credential?", summary, confirm_label="Issue")):
             return
-        issued: list[dict[str, Any]] = []
-
-        def sign() -> None:
-            event = credentials.issue(self.store(), owner, agent, sats, period, expires_days=valid_days)
-            self.book().keep(event)
-            issued.append(event)
-
-        if await run_in_thread(self.app, sign):
+        if await succeeds(self, lambda: self.book().issue(self.store(), owner, agent, sats, period, expires_days=valid_days)):
             self.notify(f"credential issued for {agent}")
-            self.app.post_message(SovereigntyChanged())
+            self.post_message(SovereigntyChanged())
         self.refresh_view()
 
-    @work(exclusive=True, group="credentials")
+    @work(exclusive=True, group="credentials", exit_on_error=False, description="Credentials: revoke one")
     async def action_revoke(self) -> None:
-        from sovtui.identity import credentials
         from sovtui.ui.screens.dialogs import ConfirmDialog
 
         chosen = self.selected()
         if chosen is None:
             return
-        credential, state = chosen
-        if state == "revoked":
-            self.notify("this credential is already revoked", timeout=2)
+        credential, _ = chosen
+        # Void already (revoked, or replaced by a newer version): said before any passphrase is asked for.
+        if not await succeeds(self, lambda: self.book().check_revocable(credential), on_error=lambda exc: self.notify(str(exc), timeout=4)):
             return
-        if state == "replaced":
-            # Its revocation names the address too, which would revoke the newer version as well.
-            self.notify("a newer credential for this agent replaces this one, so it is void already: revoke the newer one", timeout=4)
+        if not await ensure_open(self, self.ctx.vault, create=False):
             return
-        if not await ensure_open(self.app, self.ctx.vault, create=False):
-            return
-        owners = [k for k in self.store().list() if k.pubkey == credential.owner]
-        if not owners:
-            self.notify("the key that issued this credential is not in your vault: only its owner can revoke it", severity="error")
-            return
-        if not await self.app.push_screen_wait(
+        owner = await attempt(self, lambda: credentials.issuer(self.store(), credential))
+        if owner is None or not await self.app.push_screen_wait(
             ConfirmDialog("Revoke this credential?", credential.describe() + "\nThe agent can no longer show it as valid.", confirm_label="Revoke", danger=True)
         ):
             return
-
-        def sign() -> None:
-            self.book().keep(credentials.revoke(self.store(), owners[0].label, credential))
-
-        if await run_in_thread(self.app, sign):
+        if await succeeds(self, lambda: self.book().revoke(self.store(), credential, owner)):
             self.notify("credential revoked")
-            self.app.post_message(SovereigntyChanged())
+            self.post_message(SovereigntyChanged())
         self.refresh_view()
 
-    @work(exclusive=True, group="credentials")
+    @work(exclusive=True, group="credentials", exit_on_error=False, description="Credentials: verify one")
     async def action_verify(self) -> None:
         """Check a credential an agent shows: signature, expiry, and any revocation kept here."""
-        from sovtui.identity import credentials, nip19
+        from sovtui.identity import nip19
         from sovtui.ui.screens.dialogs import PasteDialog
 
         text = await self.app.push_screen_wait(PasteDialog("Paste a credential (JSON)"))
         if not text:
             return
-        try:
-            credential = credentials.parse(text)
-        except SovtuiError as exc:  # parse turns any malformed input into one
-            self.notify(safe_line(f"not valid: {exc}"), severity="error", timeout=6)
+        # parse turns any malformed input into one SovtuiError
+        credential = await attempt(self, lambda: credentials.parse(text), on_error=lambda exc: self.notify(safe_line(f"not valid: {exc}"), severity="error", timeout=6))
+        if credential is None:
             return
         state = self.book().state_of(credential)
         if state == "revoked":
