@@ -8,8 +8,10 @@ The levels are the essay's "agent sovereignty spectrum":
 2. local inference: a model answers on this machine or the LAN;
 3. sovereign agent: plus an owner key in a passphrase-protected vault and a
    connected Lightning wallet;
-4. autonomous agent: plus an agent key holding a live credential and a budget
-   on a wallet.
+4. autonomous agent: plus an agent that can act: an agent key holding a live
+   credential, a wallet to spend from (with a budget), and a model installed
+   on your own hosts whose /api/show capabilities include "tools" (a model
+   without them cannot call the agent's tools, so the agent cannot act).
 
 The level is assessed from real state (``gather_state`` reads config, files,
 the hosts and the vault), never from the user's answers. ``assess`` is a pure
@@ -41,6 +43,8 @@ class HostState:
     locality: Locality
     answering: bool
     models: int = 0
+    #: Installed models whose capabilities include "tools" (asked only when an agent could otherwise act).
+    tools_models: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +52,19 @@ class WalletState:
     name: str
     budget_sats: int | None = None
     period: str | None = None
+
+
+@dataclass
+class AgentState:
+    """One agent key: the state of its credential (live, expired, revoked, replaced, none) and its wallet ("" for none)."""
+
+    name: str
+    credential: str = "none"
+    wallet: str = ""
+
+    @property
+    def has_live_credential(self) -> bool:
+        return self.credential == "live"
 
 
 @dataclass
@@ -62,6 +79,7 @@ class SovereigntyState:
     owner_keys: int = 0
     agent_keys: int = 0
     live_credentials: int = 0
+    agents: list[AgentState] = field(default_factory=list)
     wallets: list[WalletState] = field(default_factory=list)
     loose_files: list[str] = field(default_factory=list)
     #: Whether this build manages keys and wallets yet; steps are only
@@ -104,6 +122,19 @@ def _local(host: HostState) -> bool:
     return host.locality is not Locality.PUBLIC_INTERNET
 
 
+def tools_models(state: SovereigntyState) -> list[str]:
+    """Models on your own answering hosts that can call tools."""
+    return [m for h in state.hosts if h.answering and _local(h) for m in h.tools_models]
+
+
+def acting_agents(state: SovereigntyState) -> list[AgentState]:
+    """Agents that can act now: a live credential, a budgeted wallet, and a model that can call their tools."""
+    if not tools_models(state):
+        return []
+    budgeted = {w.name for w in state.wallets if w.budget_sats}
+    return [a for a in state.agents if a.has_live_credential and a.wallet in budgeted]
+
+
 def level_of(state: SovereigntyState) -> int:
     answering = [h for h in state.hosts if h.answering and h.models > 0]
     if not answering:
@@ -113,8 +144,7 @@ def level_of(state: SovereigntyState) -> int:
     own_keys = state.owner_keys > 0 and state.vault_exists and state.vault_protected
     if not (own_keys and state.wallets):
         return 2
-    budgeted = any(w.budget_sats for w in state.wallets)
-    if state.agent_keys > 0 and state.live_credentials > 0 and budgeted:
+    if acting_agents(state):
         return 4
     return 3
 
@@ -221,6 +251,28 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 "issue one with 'sovtui keys credential issue --owner me --agent agent --limit 10000 --period day'",
             )
         )
+    credentialed = [a for a in state.agents if a.has_live_credential]
+    for agent in credentialed:
+        if not agent.wallet:
+            name = safe_line(agent.name)
+            found.append(
+                Finding(
+                    "agent-no-wallet",
+                    "todo",
+                    f"agent {name} holds a live credential but has no wallet to spend from",
+                    f"connect one ('sovtui wallet connect NAME'), or choose it: [agents.{name}] wallet = \"NAME\" ('sovtui config edit')",
+                )
+            )
+    if any(a.wallet for a in credentialed) and not tools_models(state) and any(h.answering and _local(h) for h in state.hosts):
+        model = state.recommended_model if state.recommended_model.startswith("qwen3") else "qwen3:0.6b"
+        found.append(
+            Finding(
+                "no-tools-model",
+                "todo",
+                "no model on your hosts can use tools, so your agent cannot act",
+                f"pull one that can (qwen3, llama3.1, mistral-nemo …): 'sovtui models pull {model}'",
+            )
+        )
     for path in state.loose_files:
         mode = "700" if path.endswith("/") else "600"
         shown = safe_line(path.rstrip("/"))
@@ -254,7 +306,14 @@ def loose_files(ctx) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(p) + ("/" if p.is_dir() else "") for p in candidates if p.exists() and p.stat().st_mode & 0o077]
 
 
-async def _probe(target, timeout: float) -> HostState:  # type: ignore[no-untyped-def]
+#: At most this many models are asked for their capabilities on one host.
+_MAX_SHOWN = 40
+
+
+async def _probe(target, timeout: float, *, tools: bool = False) -> HostState:  # type: ignore[no-untyped-def]
+    """Whether the host answers and how many models it has; with ``tools``, which of them can call tools (/api/show)."""
+    import asyncio
+
     from sovtui.errors import SovtuiError
     from sovtui.inference.backend import Backend
 
@@ -263,7 +322,49 @@ async def _probe(target, timeout: float) -> HostState:  # type: ignore[no-untype
             models = await backend.list_models()
         except SovtuiError:
             return HostState(target.name, target.url, target.locality, answering=False)
-    return HostState(target.name, target.url, target.locality, answering=True, models=len(models))
+        capable: list[str] = []
+        if tools and models:
+            names = [m.name for m in models[:_MAX_SHOWN]]
+
+            async def can_call_tools(name: str) -> bool:
+                try:
+                    return "tools" in (await backend.show(name)).capabilities
+                except SovtuiError:
+                    return False
+
+            found = await asyncio.gather(*(can_call_tools(name) for name in names))
+            capable = [name for name, ok in zip(names, found) if ok]
+    return HostState(target.name, target.url, target.locality, answering=True, models=len(models), tools_models=capable)
+
+
+def gather_agents(ctx) -> list[AgentState]:  # type: ignore[no-untyped-def]
+    """Every agent key (read without the passphrase), its credential's state and the wallet it would spend from."""
+    from sovtui.agent.agents import credential_book, credential_of
+    from sovtui.errors import SovtuiError
+    from sovtui.wallet.service import WalletService
+
+    vault = ctx.vault
+    if not vault.exists:
+        return []
+    try:
+        keys = vault.public_keys()
+    except SovtuiError:
+        return []
+    agents = [(label, pubkey) for label, (role, pubkey) in sorted(keys.items()) if role == "agent"]
+    if not agents:
+        return []
+    book = credential_book(ctx)
+    service = WalletService(ctx)
+    found = []
+    for label, pubkey in agents:
+        _, state = credential_of(book, pubkey)
+        cfg = ctx.config.agents.get(label)
+        try:
+            wallet = service.resolve((cfg.wallet if cfg is not None else "") or None)
+        except SovtuiError:
+            wallet = ""
+        found.append(AgentState(label, state, wallet))
+    return found
 
 
 async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # type: ignore[no-untyped-def]
@@ -274,8 +375,11 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
     from sovtui.inference.hosts import HostTarget
     from sovtui.inference.suggest import recommended
 
+    agents = gather_agents(ctx)
+    # Which models can call tools is asked (one /api/show each) only when an agent could otherwise act.
+    ask_tools = any(a.has_live_credential and a.wallet for a in agents)
     targets = [HostTarget(e.name, e.url) for e in configured_endpoints(ctx.config) if e.purpose.startswith("model server")]
-    hosts = list(await asyncio.gather(*(_probe(t, timeout) for t in targets)))
+    hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public) for t in targets)))
     import importlib.util
 
     from sovtui.identity.credentials import CredentialBook
@@ -288,6 +392,7 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
         owner_keys=roles.count("owner"),
         agent_keys=roles.count("agent"),
         live_credentials=len(CredentialBook(ctx.paths.data_dir / "credentials").live()),
+        agents=agents,
         keys_available=importlib.util.find_spec("sovtui.cli.keys_cmd") is not None,
         wallet_available=importlib.util.find_spec("sovtui.cli.wallet_cmd") is not None,
         wallets=[WalletState(name, w.budget_sats or None, w.budget_period) for name, w in sorted(ctx.config.wallets.items())],

@@ -30,7 +30,8 @@ def start_emulator(port: int = 0) -> OllamaEmulator:
     )
     emulator.add_model("llama3.2:1b", family="llama", parameter_size="1.2B", size=1_321_098_329, modified_at=FIXED_TIME)
     emulator.add_to_registry("gemma3:1b", family="gemma3", parameter_size="999.89M", size=815_319_791, modified_at=FIXED_TIME)
-    emulator.add_to_registry("smollm2:135m", family="llama", parameter_size="134.52M", size=270_898_672, modified_at=FIXED_TIME)
+    emulator.add_to_registry("smollm2:135m", family="llama", parameter_size="134.52M", size=270_898_672, modified_at=FIXED_TIME,
+                             capabilities=("completion", "tools"))  # as Ollama's library lists it: an agent can use it
     emulator.start()
     allow_endpoint("127.0.0.1", emulator.port)
     return emulator

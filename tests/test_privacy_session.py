@@ -27,6 +27,7 @@ def test_a_full_session_reaches_only_the_configured_hosts(cli, ollama: OllamaEmu
     # Models and chat, on the emulator.
     assert "llama3.2:1b" in {m["name"] for m in json.loads(ok("models", "list", "--json"))}
     ok("models", "pull", "gemma3:1b")
+    ok("models", "pull", "smollm2:135m")  # one that can use tools: the agent below can act (level 4)
     reply = ok("chat", "-m", "llama3.2:1b", "say hello")
     assert reply.strip()
     assert len(json.loads(ok("chats", "list", "--json"))) == 1

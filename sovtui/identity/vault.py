@@ -224,6 +224,15 @@ class Vault:
         data = self._read()
         return [str(entry["role"]) for name, entry in data["keys"].items() if self._entry_problem(data, "keys", name, entry) is None]
 
+    def public_keys(self) -> dict[str, tuple[str, str]]:
+        """Each key's label, role and public key, read without the passphrase (public facts); refused entries do not count.
+
+        Unauthenticated until the vault is opened: good for counting (``sovtui doctor``), not for trusting.
+        """
+        data = self._read()
+        return {str(name): (str(entry["role"]), str(entry.get("pubkey", ""))) for name, entry in data["keys"].items()
+                if self._entry_problem(data, "keys", name, entry) is None}
+
     @property
     def is_unlocked(self) -> bool:
         return self._unlocked

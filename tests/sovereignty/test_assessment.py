@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from sovtui.net import Locality
-from sovtui.sovereignty import HostState, SovereigntyState, WalletState, assess
+from sovtui.sovereignty import AgentState, HostState, SovereigntyState, WalletState, assess
 
 LOCAL = HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, answering=True, models=1)
+LOCAL_TOOLS = HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, answering=True, models=2,
+                        tools_models=["qwen3:4b"])
 LAN = HostState("gpu-box", "http://192.168.1.20:11434", Locality.PRIVATE_NETWORK, answering=True, models=3)
 PUBLIC = HostState("cloud", "https://ollama.example.com", Locality.PUBLIC_INTERNET, answering=True, models=5)
 
@@ -67,15 +69,47 @@ def test_level_3_with_protected_owner_key_and_wallet() -> None:
     assert {"wallet-no-budget", "no-agent"} <= ids(state)
 
 
-def test_level_4_with_agent_credential_and_budget() -> None:
-    state = SovereigntyState(
-        hosts=[LOCAL], ollama_installed=True, vault_exists=True, vault_protected=True,
+def agent_state(**changes: object) -> SovereigntyState:
+    """An owner, a budgeted wallet, bot with a live credential on it, and a local model that can use tools."""
+    base: dict[str, object] = dict(
+        hosts=[LOCAL_TOOLS], ollama_installed=True, vault_exists=True, vault_protected=True,
         owner_keys=1, agent_keys=1, live_credentials=1, wallets=[WalletState("alby", 10_000, "day")],
+        agents=[AgentState("bot", "live", "alby")],
     )
-    assessment = assess(state)
+    base.update(changes)
+    return SovereigntyState(**base)  # type: ignore[arg-type]
+
+
+def test_level_4_only_with_an_agent_that_can_act() -> None:
+    assessment = assess(agent_state())
     assert assessment.level == 4
     assert assessment.to_dict()["level_name"] == "autonomous agent"
     assert not [f for f in assessment.findings if f.severity == "risk"]
+    assert not {"no-tools-model", "agent-no-wallet", "no-credential"} & ids(agent_state())
+
+
+def test_a_key_and_credential_without_a_tools_model_stay_at_3() -> None:
+    """What the top bar used to call an autonomous agent: key and credential, but no model can call its tools."""
+    state = agent_state(hosts=[LOCAL])
+    assert assess(state).level == 3
+    (finding,) = [f for f in assess(state).findings if f.id == "no-tools-model"]
+    assert "cannot act" in finding.title and "sovtui models pull qwen3" in finding.next_step
+    # a tools model only on a public host does not count
+    public_tools = HostState("cloud", "https://ollama.example.com", Locality.PUBLIC_INTERNET, True, 5, ["qwen3:32b"])
+    assert assess(agent_state(hosts=[LOCAL, public_tools])).level == 3
+
+
+def test_an_agent_without_a_wallet_or_a_live_credential_stays_at_3() -> None:
+    no_wallet = agent_state(agents=[AgentState("bot", "live", "")])
+    assert assess(no_wallet).level == 3 and "agent-no-wallet" in ids(no_wallet)
+    for credential in ("revoked", "expired", "none"):
+        assert assess(agent_state(agents=[AgentState("bot", credential, "alby")])).level == 3
+    # a live credential held by another agent key than the one with the wallet does not make an acting agent
+    split = agent_state(agents=[AgentState("bot", "revoked", "alby"), AgentState("other", "live", "")])
+    assert assess(split).level == 3
+    # the agent's wallet must have a budget
+    unbudgeted = agent_state(wallets=[WalletState("alby"), WalletState("spare", 5_000, "day")])
+    assert assess(unbudgeted).level == 3
 
 
 def test_agent_without_credential_stays_at_3() -> None:

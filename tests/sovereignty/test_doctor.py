@@ -75,6 +75,11 @@ def test_doctor_lists_wallet_relays_and_reaches_level_4(cli, ollama: OllamaEmula
         issued = cli("keys", "credential", "issue", "--owner", "me", "--agent", "bot", "--limit", "1000", "--period", "day", env=env)
         assert issued.returncode == 0, issued.stderr
         report = json.loads(cli("doctor", "--json").stdout)
+        # a key and a credential are not yet an agent that acts: no model here can call its tools
+        assert report["level"] == 3, report["findings"]
+        assert "no-tools-model" in {f["id"] for f in report["findings"]}
+        ollama.add_model("qwen3:4b", family="qwen3", parameter_size="4.0B", capabilities=("completion", "tools"))
+        report = json.loads(cli("doctor", "--json").stdout)
         assert report["level"] == 4, report["findings"]
         text = cli("doctor").stdout
         assert f"main           {relay.url}" in text and "(wallet relay (NWC))" in text
