@@ -9,7 +9,8 @@ machine again, and what changed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -18,7 +19,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Static
 
+from sovtui.ui.pane import sovtui_app
 from sovtui.ui.wizard.steps import AgentStep, DoneStep, IdentityStep, InferenceStep, Step, WalletStep, WelcomeStep
+
+if TYPE_CHECKING:
+    from sovtui.context import Context
 
 #: Steps shown for each target level, after the welcome step.
 PLAN = {
@@ -29,21 +34,7 @@ PLAN = {
 
 
 class WizardScreen(Screen[int | None]):
-    DEFAULT_CSS = """
-    WizardScreen { layout: vertical; }
-    WizardScreen #wizard-head { height: 1; padding: 0 1; text-style: bold; background: $panel; }
-    WizardScreen #wizard-body { height: 1fr; padding: 0 1; }
-    WizardScreen #wizard-buttons { height: 3; padding: 0 1; align-horizontal: right; }
-    WizardScreen #wizard-buttons Button { margin-left: 1; min-width: 10; width: auto; }
-    WizardScreen #wizard-buttons #wizard-primary { min-width: 20; }
-    WizardScreen Step { height: auto; }
-    WizardScreen Step .hint { color: $text-muted; }
-    WizardScreen Step .error { color: $error; }
-    WizardScreen Step .ok { color: $success; }
-    WizardScreen Step Input { margin: 0; }
-    WizardScreen Step .row { height: auto; }
-    WizardScreen Step .row Button { margin-right: 1; }
-    """
+    CSS_PATH = "wizard.tcss"
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="wizard.back"),
@@ -76,8 +67,8 @@ class WizardScreen(Screen[int | None]):
         yield Footer()
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
-        return self.app.ctx  # type: ignore[attr-defined]
+    def ctx(self) -> Context:
+        return sovtui_app(self).ctx
 
     @property
     def order(self) -> list[str]:
@@ -129,7 +120,7 @@ class WizardScreen(Screen[int | None]):
     def action_primary(self) -> None:
         self.confirm_step()
 
-    @work(exclusive=True, group="wizard-step")
+    @work(exclusive=True, group="wizard-step", exit_on_error=False, description="Setup: do what the step offers")
     async def confirm_step(self) -> None:
         step = self.step
         button = self.query_one("#wizard-primary", Button)
@@ -140,8 +131,8 @@ class WizardScreen(Screen[int | None]):
             button.disabled = False
         if step is not self.step:
             return
-        if step.id == "done" and done:
-            self.close(step.level)  # type: ignore[attr-defined]
+        if isinstance(step, DoneStep) and done:
+            self.close(step.level)
             return
         if done:
             self.forward()
@@ -159,7 +150,7 @@ class WizardScreen(Screen[int | None]):
         self.dismiss(level)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        handlers: dict[str, Any] = {"wizard-back": self.action_back, "wizard-skip": self.action_skip, "wizard-primary": self.action_primary}
+        handlers: dict[str, Callable[[], object]] = {"wizard-back": self.action_back, "wizard-skip": self.action_skip, "wizard-primary": self.action_primary}
         handler = handlers.get(event.button.id or "")
         if handler is not None:
             event.stop()

@@ -36,24 +36,27 @@ class AgentStep(Step):
         event.stop()
         self.wizard.action_primary()
 
+    def _refused(self, exc: SovtuiError) -> None:
+        from sovtui.identity.errors import MissingKeys
+
+        hint = " (esc goes back to the identity step)" if isinstance(exc, MissingKeys) else ""
+        self.say("#agent-error", f"{exc}{hint}", "error")
+
     async def confirm(self) -> bool:
-        from sovtui.setup import create_agent, owner_keys
+        from sovtui.setup import create_agent
+        from sovtui.ui.work import attempt
 
         if not await self.vault_open("#agent-pass", "#agent-error"):
             return False
-        owners = owner_keys(self.ctx)
-        if not owners:
-            self.say("#agent-error", "an agent's credential is signed by your owner key: make one first (esc goes back)", "error")
-            return False
-        try:
-            limit = parse_sats(self.value("#agent-limit"), "limit")
-        except SovtuiError as exc:
-            self.say("#agent-error", str(exc), "error")
+        text = self.value("#agent-limit")
+        limit = await self.attempt(lambda: parse_sats(text, "limit"), "#agent-error")
+        if limit is None:
             return False
         label = self.value("#agent-label") or "agent"
         period = str(self.query_one(Select).value)
-        event = await self.in_thread(lambda: create_agent(self.ctx, label, limit, period, owner=owners[0].label), "#agent-error")
-        if event is None:
+        # The owner key that signs, and whether the terms hold, are create_agent's to say.
+        made = await attempt(self, lambda: create_agent(self.ctx, label, limit, period), on_error=self._refused)
+        if made is None:
             return False
-        self.wizard.note(f"created the agent key {label} with a credential for {limit:,} sats per {period}, signed by {owners[0].label}")
+        self.wizard.note(f"created the agent key {label} with a credential for {limit:,} sats per {period}, signed by {made.owner}")
         return True

@@ -28,17 +28,25 @@ class DoneStep(Step):
         self.say("#done-changes", f"What changed:\n{changed}{skipped}")
         self.assess()
 
-    @work(exclusive=True, group="done")
+    @work(exclusive=True, group="done", exit_on_error=False, description="Setup: assess the level again")
     async def assess(self) -> None:
         from sovtui.sovereignty import assess, gather_state
 
-        assessment = assess(await gather_state(self.ctx, timeout=3.0))
+        state = await self.attempt(gather_state(self.ctx, timeout=3.0), "#done-next")
+        if state is None:
+            return
+        assessment = assess(state)
         self.level = assessment.level
-        before = self.wizard.level_at_start
         self.query_one(LevelMeter).show(assessment.level, self.wizard.target)
-        moved = f"from level {before} to level {assessment.level}" if before is not None and before != assessment.level else f"level {assessment.level}"
         todo = [f"→ {f.title}: {f.next_step}" for f in assessment.findings if f.severity != "ok"][:3]
-        self.say("#done-next", f"You are at {moved}.\n" + "\n".join(todo), "hint")
+        self.say("#done-next", where_you_are(self.wizard.level_at_start, assessment.level) + "\n" + "\n".join(todo), "hint")
 
     def primary_label(self) -> str:
         return "Open sovtui"
+
+
+def where_you_are(before: int | None, now: int) -> str:
+    """The level now, and the one the wizard started from when it moved: one sentence."""
+    if before is None or before == now:
+        return f"You are at level {now}."
+    return f"You went from level {before} to level {now}."

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, ProgressBar, Static
 
-from sovtui.errors import SovtuiError
 from sovtui.net import Locality
+from sovtui.ui.messages import HostChanged
 from sovtui.ui.wizard.steps.base import Step
+
+if TYPE_CHECKING:
+    from sovtui.inference.hosts import HostTarget
+    from sovtui.inference.server import ServerStatus
+    from sovtui.setup import InferenceFinding
 
 
 class InferenceStep(Step):
@@ -19,7 +24,7 @@ class InferenceStep(Step):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.finding: Any = None
+        self.finding: InferenceFinding | None = None
         self.tested = False
 
     def compose(self) -> ComposeResult:
@@ -45,13 +50,15 @@ class InferenceStep(Step):
 
     # --- looking --------------------------------------------------------------------
 
-    @work(exclusive=True, group="inference-probe")
-    async def probe(self, target: Any = None) -> None:
+    @work(exclusive=True, group="inference-probe", exit_on_error=False, description="Setup: look for a model server")
+    async def probe(self, target: HostTarget | None = None) -> None:
         from sovtui.setup import find_inference
 
         self.say("#inf-state", f"asking {target.url if target else 'your model server'}…", "hint")
-        self.finding = await find_inference(self.ctx, target)
-        self.render_finding()
+        finding = await self.attempt(find_inference(self.ctx, target), "#inf-state")
+        if finding is not None:
+            self.finding = finding
+            self.render_finding()
 
     def render_finding(self) -> None:
         self._render_finding()
@@ -61,6 +68,8 @@ class InferenceStep(Step):
         from sovtui.setup import INSTALL_OLLAMA
 
         f = self.finding
+        if f is None:
+            return
         where = f"{f.target.name} ({f.target.locality.label}, {f.target.url})"
         start, pull, test = (self.query_one(f"#inf-{n}", Button) for n in ("start", "pull", "test"))
         start.display = pull.display = test.display = False
@@ -68,10 +77,13 @@ class InferenceStep(Step):
             if f.ollama_installed and f.target.locality is Locality.THIS_MACHINE:
                 self.say("#inf-state", f"Ollama is installed but not running at {where}.", "")
                 start.display = True
-            elif f.target.locality is Locality.THIS_MACHINE:
+                return
+            if f.target.locality is Locality.THIS_MACHINE:
                 self.say("#inf-state", f"Ollama is not installed on this machine. Install it with\n  {INSTALL_OLLAMA}\nthen come back here (esc, then Start), or name a machine on your network below.", "")
             else:
                 self.say("#inf-state", f"Nothing answers at {where}: {f.error}", "error")
+            # Nothing to press here: the one thing to do now is to name a machine on the network.
+            self.query_one("#inf-address", Input).focus()
             return
         if not f.models:
             self.say("#inf-state", f"Ollama answers at {where} but has no model yet. {f.recommended} fits this machine.", "")
@@ -87,6 +99,7 @@ class InferenceStep(Step):
 
     def model(self) -> str:
         f = self.finding
+        assert f is not None and f.models
         configured = self.ctx.config.inference.model
         if configured in f.models:
             return configured
@@ -95,13 +108,14 @@ class InferenceStep(Step):
     # --- doing -----------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        from sovtui.errors import SovtuiError
         from sovtui.setup import host_from_address
 
         event.stop()
         try:
             target = host_from_address(event.value)
-        except SovtuiError as exc:
-            self.say("#inf-error", str(exc), "error")
+        except SovtuiError as exc:  # an address that is not one: said at once, nothing to run
+            self.inline("#inf-error")(exc)
             return
         self.say("#inf-error", "")
         self.probe(target)
@@ -112,57 +126,69 @@ class InferenceStep(Step):
             event.stop()
             action()
 
-    @work(exclusive=True, group="inference-action")
+    @work(exclusive=True, group="inference-action", exit_on_error=False, description="Setup: start Ollama")
     async def start_server(self) -> None:
-        self.say("#inf-state", "starting Ollama…", "hint")
-        try:
-            status = await self.ctx.server(self.finding.target.name if self.finding.target.name in self.ctx.config.hosts else None).start(
-                lambda message, elapsed: self.say("#inf-state", f"{message} {elapsed:.0f}s", "hint")
-            )
-        except SovtuiError as exc:
-            self.say("#inf-state", str(exc), "error")
+        finding = self.finding
+        if finding is None:
             return
-        self.wizard.note(f"started Ollama at {status.url}")
-        self.probe(self.finding.target)
+        target = finding.target
 
-    @work(exclusive=True, group="inference-action")
+        async def starting() -> ServerStatus:
+            server = self.ctx.server(target.name if target.name in self.ctx.config.hosts else None)
+            return await server.start(lambda message, elapsed: self.say("#inf-state", f"{message} {elapsed:.0f}s", "hint"))
+
+        self.say("#inf-state", "starting Ollama…", "hint")
+        status = await self.attempt(starting(), "#inf-state")
+        if status is not None:
+            self.wizard.note(f"started Ollama at {status.url}")
+            self.probe(target)
+
+    @work(exclusive=True, group="inference-action", exit_on_error=False, description="Setup: pull a model")
     async def pull(self) -> None:
         from sovtui.inference.backend import Backend
 
-        name = self.finding.recommended
+        finding = self.finding
+        if finding is None:
+            return
+        name = finding.recommended
         bar = self.query_one(ProgressBar)
-        bar.display = True
-        bar.update(total=100, progress=0)
-        try:
-            async with Backend(self.finding.target, timeout=30.0) as backend:
+
+        async def pulling() -> None:
+            async with Backend(finding.target, timeout=30.0) as backend:
                 async for progress in backend.pull(name):
                     bar.update(progress=progress.percent)
                     self.say("#inf-state", f"pulling {name}: {progress.status} {progress.percent:.0f}%", "hint")
-        except SovtuiError as exc:
-            self.say("#inf-state", str(exc), "error")
-            return
+
+        bar.display = True
+        bar.update(total=100, progress=0)
+        try:
+            pulled = await self.succeeds(pulling(), "#inf-state")
         finally:
             bar.display = False
-        self.wizard.note(f"pulled {name}")
-        self.probe(self.finding.target)
+        if pulled:
+            self.wizard.note(f"pulled {name}")
+            self.probe(finding.target)
 
-    @work(exclusive=True, group="inference-action")
+    @work(exclusive=True, group="inference-action", exit_on_error=False, description="Setup: send a test prompt")
     async def test_prompt(self) -> None:
         from sovtui.inference.backend import Backend
         from sovtui.setup import TEST_PROMPT
 
+        finding = self.finding
+        if finding is None:
+            return
         model = self.model()
-        reply = ""
-        self.say("#inf-reply", f"› {TEST_PROMPT}\n", "hint")
-        try:
-            async with Backend(self.finding.target, timeout=30.0) as backend:
+
+        async def asking() -> None:
+            reply = ""
+            async with Backend(finding.target, timeout=30.0) as backend:
                 async for chunk in backend.chat(model, [{"role": "user", "content": TEST_PROMPT}]):
                     reply += chunk.content
                     self.say("#inf-reply", f"› {TEST_PROMPT}\n{model}: {reply}", "")
-        except SovtuiError as exc:
-            self.say("#inf-reply", str(exc), "error")
-            return
-        self.tested = True
+
+        self.say("#inf-reply", f"› {TEST_PROMPT}\n", "hint")
+        if await self.succeeds(asking(), "#inf-reply"):
+            self.tested = True
 
     async def confirm(self) -> bool:
         from sovtui.setup import apply_inference
@@ -171,13 +197,12 @@ class InferenceStep(Step):
         if f is None or not f.answering or not f.models:
             self.say("#inf-error", "no model answers yet: start Ollama, pull a model or name a machine on your network, or skip this step (ctrl+n)", "error")
             return False
-        changes = await self.in_thread(lambda: apply_inference(self.ctx, f.target, self.model()), "#inf-error")
+        model = self.model()
+        changes = await self.attempt(lambda: apply_inference(self.ctx, f.target, model), "#inf-error")
         if changes is None:
             return False
         self.wizard.note(*changes)
-        refresh = getattr(self.app, "refresh_host", None)
-        if refresh:
-            refresh()
+        self.post_message(HostChanged())
         return True
 
     def primary_label(self) -> str:

@@ -41,11 +41,14 @@ class WelcomeStep(Step):
         self.query_one(OptionList).focus()
         self.assess()
 
-    @work(exclusive=True, group="welcome")
+    @work(exclusive=True, group="welcome", exit_on_error=False, description="Setup: assess the level")
     async def assess(self) -> None:
         from sovtui.sovereignty import assess, gather_state
 
-        assessment = assess(await gather_state(self.ctx, timeout=3.0))
+        state = await self.attempt(gather_state(self.ctx, timeout=3.0), "#welcome-findings")
+        if state is None:
+            return
+        assessment = assess(state)
         self.wizard.level_at_start = assessment.level
         self.query_one(LevelMeter).show(assessment.level)
         todo = [f"→ {f.title}" for f in assessment.findings if f.severity != "ok"][:4]

@@ -1,0 +1,54 @@
+"""Stylesheets live beside what they style, are found from the module that names them, and ship in the wheel."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wheel_files() -> set[str]:
+    """What the wheel would hold, as hatchling lists it (no build: the same file selection, in a fraction of a second)."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    return {f.distribution_path for f in WheelBuilder(str(ROOT)).recurse_included_files()}
+
+
+def test_every_stylesheet_beside_a_module_ships_in_the_wheel() -> None:
+    beside = {path.relative_to(ROOT).as_posix() for path in (ROOT / "sovtui").rglob("*.tcss")}
+    assert "sovtui/ui/panes/keys.tcss" in beside
+    assert beside - wheel_files() == set()
+
+
+def _screens_and_panes() -> list[type]:
+    from sovtui.ui.panes.keys import KeysPane
+    from sovtui.ui.screens.credentials import CredentialsScreen
+    from sovtui.ui.wizard.screen import WizardScreen
+
+    return [KeysPane, CredentialsScreen, WizardScreen]
+
+
+@pytest.mark.parametrize("cls", _screens_and_panes(), ids=lambda cls: cls.__name__)
+def test_css_path_is_a_file_beside_the_module(cls: type) -> None:
+    """Textual resolves a relative CSS_PATH against the file that defines the class (``_make_path_object_relative``)."""
+    module = Path(inspect.getfile(cls))
+    path = (module.parent / cls.CSS_PATH).resolve()
+    assert path.is_file() and path.parent == module.parent
+    assert cls.__dict__.get("DEFAULT_CSS") is None, "a screen's or pane's own rules live in its .tcss"
+    assert cls.__name__ in path.read_text(), "every rule names what it styles: a .tcss is not scoped"
+
+
+async def test_a_pane_reads_its_stylesheet_once_it_is_built(make_app) -> None:  # type: ignore[no-untyped-def]
+    from sovtui.ui.panes.keys import KeysPane
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        pane = app.query_one(KeysPane)
+        (path,) = KeysPane.css_paths()
+        assert app.stylesheet.has_source(str(path))
+        assert (pane.styles.padding.left, pane.styles.padding.right) == (1, 1)
