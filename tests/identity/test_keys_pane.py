@@ -147,3 +147,30 @@ def test_key_details_snapshot(snap_compare, make_app, xdg: Paths) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=details)
+
+
+AGENT_HEX = "3501454135014541350145413501453fefb02227e449e57cf4d3a3ce05378683"
+
+
+def seeded_owner_and_agent(xdg: Paths) -> None:
+    """The owner key "me" and the agent key "bot", both with fixed keys and dates: a snapshot shows them as they are."""
+    from sovtui.identity.keys import public_key_of
+
+    seeded_vault(xdg)
+    vault = Vault(xdg.config_dir / "vault.json", log_n=4)
+    vault.unlock("pw")
+    vault.put_key("bot", AGENT_HEX, role="agent", pubkey=public_key_of(AGENT_HEX))
+    data = json.loads(vault.path.read_text())
+    data["keys"]["bot"]["created"] = "2026-03-15T10:00:00+00:00"
+    vault.path.write_text(json.dumps(data))
+
+
+def test_keys_pane_with_an_owner_and_an_agent_snapshot(snap_compare, make_app, xdg: Paths) -> None:
+    seeded_owner_and_agent(xdg)
+
+    async def unlock(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("f3", "u")
+        await type_into_dialog(pilot.app, pilot, "pw")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=unlock)
