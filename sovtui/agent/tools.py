@@ -193,6 +193,9 @@ class Toolbox:
             client = self.guard.service.client(agent.wallet)
             await client.connect()
             self._client, self._wallet = client, agent.wallet
+            # A payment a stopped or killed run left pending is looked up first (never sent again): its outcome
+            # counts against the credential and the budget, and paying the same invoice again is refused.
+            await self.guard.service.reconcile(client, agent.wallet)
         return self._wallet, self._client
 
     async def call(self, name: str, arguments: Any) -> ToolResult:

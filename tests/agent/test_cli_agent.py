@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 from sovtui.wallet.bolt11 import decode
+from sovtui.wallet.ledger import PENDING, SETTLED
 from tests.conftest import ROOT
 from tests.wallet.simulator import merchant_invoice
 
@@ -103,3 +106,41 @@ def test_two_agent_runs_at_once_cannot_overrun_the_credential(agent_setup):
         assert sim.count("pay_invoice") - before == 1
         paid = [p for p in service.ledger("main").payments() if p.state == "settled"]
         assert len(paid) == 1 and paid[0].payment_hash in {decode(i).payment_hash for i in invoices}
+
+
+def test_kill_9_during_a_payment_leaves_it_pending_and_it_is_never_paid_twice(cli, agent_setup, ctx):
+    """A real agent ask killed (SIGKILL) while its pay request is in flight; the next run looks it up."""
+    sim, service = agent_setup["sim"], agent_setup["service"]
+    sim.pay_delay = 30.0  # the wallet pays at once but answers late: the request is in flight when the process dies
+    invoice, _ = merchant_invoice(100, "killed mid-payment")
+    payment_hash = decode(invoice).payment_hash
+    ledger = service.ledger("main")
+    proc = start("agent", "ask", "bot", pay(invoice))
+    try:
+        deadline = time.monotonic() + 60
+        while not (ledger.find(payment_hash) is not None and sim.count("pay_invoice")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert ledger.find(payment_hash).state == PENDING  # written before the request left
+    sim.pay_delay = 0.0
+
+    result = cli("agent", "ask", "bot", f"call get_balance\n{pay(invoice)}", "--approve-under", "1000")
+    assert result.returncode == 0, result.stderr
+    # looked up, not sent again: settled in the ledger, refused as already paid
+    assert sim.count("lookup_invoice") >= 1 and sim.count("pay_invoice") == 1
+    assert ledger.find(payment_hash).state == SETTLED
+    assert "← pay_invoice: refused:" in result.stderr and "already paid" in result.stderr
+    # the simulator's own record: one outgoing payment, paid once
+    paid = [t for t in sim.transactions.values() if t["type"] == "outgoing"]
+    assert [t["payment_hash"] for t in paid] == [payment_hash]
+    assert sim.balance_sat == 100_000 - 100 - sim.fee_msat // 1000
+    # it counts against the credential, and the log is readable (the killed run left no torn line)
+    listed = json.loads(cli("agent", "list", "--json").stdout)[0]
+    assert listed["spent_sats"] >= 100
+    log = cli("agent", "log", "bot", "--json")
+    assert "damaged" not in log.stderr
+    assert [(e["tool"], e["outcome"]) for e in json.loads(log.stdout)][-2:] == [("get_balance", "ok"), ("pay_invoice", "refused")]
