@@ -26,9 +26,10 @@ def test_every_stylesheet_beside_a_module_ships_in_the_wheel() -> None:
 def _screens_and_panes() -> list[type]:
     from sovtui.ui.panes.keys import KeysPane
     from sovtui.ui.screens.credentials import CredentialsScreen
+    from sovtui.ui.screens.key_details import KeyDetailsScreen
     from sovtui.ui.wizard.screen import WizardScreen
 
-    return [KeysPane, CredentialsScreen, WizardScreen]
+    return [KeysPane, CredentialsScreen, KeyDetailsScreen, WizardScreen]
 
 
 @pytest.mark.parametrize("cls", _screens_and_panes(), ids=lambda cls: cls.__name__)

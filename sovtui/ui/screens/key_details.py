@@ -12,16 +12,7 @@ from sovtui.qr import qr_lines
 
 
 class KeyDetailsScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    KeyDetailsScreen { align: center middle; }
-    KeyDetailsScreen > Vertical {
-        width: auto; max-width: 98%; height: auto; max-height: 100%;
-        background: $surface; border: thick $primary 60%; padding: 0 1;
-    }
-    KeyDetailsScreen .title { text-style: bold; }
-    KeyDetailsScreen #qr { width: auto; height: auto; }
-    KeyDetailsScreen .hint { color: $text-muted; }
-    """
+    CSS_PATH = "key_details.tcss"
     BINDINGS = [
         Binding("escape,q,enter", "close", "Close", id="key_details.close"),
         Binding("c", "copy", "Copy npub", id="key_details.copy"),
