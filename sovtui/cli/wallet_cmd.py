@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sovtui.cli.common import add_json_option, confirm, is_tty, run, table
 from sovtui.cli.output import print_json
@@ -22,6 +22,10 @@ from sovtui.config import PERIODS
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line
+
+if TYPE_CHECKING:
+    from sovtui.wallet.nwc import NwcClient, Transaction, WalletInfo
+    from sovtui.wallet.service import PaymentOutcome, WalletService
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +99,7 @@ def _wallet_options(parser: argparse.ArgumentParser) -> None:
     add_passphrase_option(parser)
 
 
-def _service(ctx: Context):  # type: ignore[no-untyped-def]
+def _service(ctx: Context) -> WalletService:
     from sovtui.wallet.service import WalletService
 
     return WalletService(ctx)
@@ -108,27 +112,19 @@ def _unlock(ctx: Context, args: argparse.Namespace, *, create: bool = False) -> 
         open_vault(ctx, args, create=create)
 
 
-def _client(ctx: Context, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _client(ctx: Context, args: argparse.Namespace) -> tuple[WalletService, str, NwcClient]:
     service = _service(ctx)
     name = service.resolve(args.wallet)
     _unlock(ctx, args)
     return service, name, service.client(name)
 
 
-def _sats(msat: int) -> str:
-    return f"{msat // 1000:,} sats"
-
-
 # --- commands ----------------------------------------------------------------------
 
 
 def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.wallet.service import check_wallet_name
-
-    check_wallet_name(args.name)
     service = _service(ctx)
-    if args.name in service.names():
-        raise UsageError(f"a wallet named {args.name} is already connected: 'sovtui wallet rm {args.name}' first")
+    name = service.check_new_name(args.name)  # before the secret is asked for
     if is_tty(sys.stdin):
         import getpass
 
@@ -139,51 +135,49 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
 
     parse_nwc_uri(text)  # a bad URI is refused before anything else happens
     print("reaching the wallet…", file=sys.stderr)
-    uri, info, balance = run(service.test(text))
+    tested = run(service.test(text))
     _unlock(ctx, args, create=True)
-    service.save(args.name, uri, budget_sats=args.budget, budget_period=args.period, network=info.network)
-    print(f"connected {args.name}: {safe_line(info.alias) or 'wallet'} on {safe_line(info.network) or 'an unknown network'}, balance {_sats(balance)}")
+    service.save(name, tested.uri, budget_sats=args.budget, budget_period=args.period, network=tested.info.network)
+    print(f"connected {name}: {tested.describe()}")
     if not args.budget:
-        print(f"no spending budget yet: 'sovtui wallet budget {args.name} 10000 --period day' sets one", file=sys.stderr)
+        print(f"no spending budget yet: 'sovtui wallet budget {name} 10000 --period day' sets one", file=sys.stderr)
     return 0
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     service = _service(ctx)
-    rows = []
-    for name in service.names():
-        cfg = ctx.config.wallets[name]
-        budget = service.budget(name)
-        rows.append({"name": name, "relays": cfg.relays, "wallet_pubkey": cfg.wallet_pubkey, "lud16": cfg.lud16, **budget.to_dict()})
+    wallets = [(name, service.config_of(name), service.budget(name)) for name in service.names()]
     if args.json:
-        print_json(rows)
+        print_json([{"name": name, "relays": cfg.relays, "wallet_pubkey": cfg.wallet_pubkey, "lud16": cfg.lud16, **budget.to_dict()}
+                    for name, cfg, budget in wallets])
         return 0
-    if not rows:
+    if not wallets:
         print("no wallet connected: 'sovtui wallet connect NAME' and paste its NWC URI", file=sys.stderr)
         return 0
-    print(table([[r["name"], ", ".join(r["relays"]), service.budget(r["name"]).describe()] for r in rows], ["NAME", "RELAYS", "BUDGET"]))
+    print(table([[name, ", ".join(cfg.relays), budget.describe()] for name, cfg, budget in wallets], ["NAME", "RELAYS", "BUDGET"]))
     return 0
 
 
 def cmd_info(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.wallet.views import info_rows
+
     service, name, client = _client(ctx, args)
 
-    async def go() -> Any:
+    async def go() -> tuple[WalletInfo, str]:
         async with client:
-            info = await client.get_info() if not client.info_found or "get_info" in client.info.methods else client.info
-            return info, client.encryption
+            return await service.wallet_info(client), client.encryption
 
     info, encryption = run(go())
-    data = {"wallet": name, **info.to_dict(), "encryption": encryption}
     if args.json:
-        print_json(data)
+        print_json({"wallet": name, **info.to_dict(), "encryption": encryption})
         return 0
-    print(f"wallet: {name}\nalias: {safe_line(info.alias) or '—'}\nnetwork: {safe_line(info.network) or '—'}\nencryption: {encryption}")
-    print(f"methods: {safe_line(' '.join(info.methods)) or '—'}\nnotifications: {safe_line(' '.join(info.notifications)) or '—'}")
+    print("\n".join(f"{label}: {value}" for label, value in [("wallet", name), *info_rows(info, encryption)]))
     return 0
 
 
 def cmd_balance(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.wallet.views import sats
+
     service, name, client = _client(ctx, args)
 
     async def go() -> int:
@@ -195,17 +189,18 @@ def cmd_balance(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json({"wallet": name, "balance_sats": balance // 1000, "balance_msat": balance, **budget.to_dict()})
         return 0
-    print(f"{_sats(balance)}\nbudget: {budget.describe()}")
+    print(f"{sats(balance)}\nbudget: {budget.describe()}")
     return 0
 
 
 def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.wallet.service import WalletService, format_time
+    from sovtui.wallet.service import WalletService
+    from sovtui.wallet.views import HISTORY_COLUMNS, history_row
 
     WalletService.check_page(limit=args.limit, offset=args.offset)
     service, name, client = _client(ctx, args)
 
-    async def go() -> Any:
+    async def go() -> list[Transaction]:
         async with client:
             await service.reconcile(client, name)
             return await service.history(client, name, limit=args.limit, offset=args.offset)
@@ -217,16 +212,15 @@ def cmd_history(args: argparse.Namespace, ctx: Context) -> int:
     if not items:
         print("no transactions yet", file=sys.stderr)
         return 0
-    rows = [[format_time(t.created_at or None), "in" if t.type == "incoming" else "out",
-             f"{t.amount_sat:,}", safe_line(t.state)[:12], safe_line(t.description)[:40]] for t in items]
-    print(table(rows, ["WHEN", "DIR", "SATS", "STATE", "DESCRIPTION"]))
+    rows = [list(history_row(t, width=40)) for t in items]
+    print(table(rows, [column.upper() for column in HISTORY_COLUMNS]))
     return 0
 
 
 def cmd_invoice(args: argparse.Namespace, ctx: Context) -> int:
     service, name, client = _client(ctx, args)
 
-    async def go() -> Any:
+    async def go() -> Transaction | None:
         async with client:
             tx = await service.receive(client, args.sats, args.memo, expiry=args.expiry)
             _show_invoice(tx, args)
@@ -241,7 +235,7 @@ def cmd_invoice(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _show_invoice(tx: Any, args: argparse.Namespace) -> None:
+def _show_invoice(tx: Transaction, args: argparse.Namespace) -> None:
     if args.json:
         print_json(tx.to_dict())
         return
@@ -269,7 +263,7 @@ def cmd_pay(args: argparse.Namespace, ctx: Context) -> int:
     _unlock(ctx, args)
     client = service.client(name)
 
-    async def go() -> Any:
+    async def go() -> PaymentOutcome:
         async with client:
             return await service.pay(client, plan)
 
@@ -286,19 +280,19 @@ def cmd_pay(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.wallet.views import transaction_line
+
     service, name, client = _client(ctx, args)
 
-    async def go() -> Any:
+    async def go() -> Transaction:
         async with client:
-            return await service.lookup(client, name, args.payment_hash.strip().lower())
+            return await service.lookup(client, name, args.payment_hash)
 
     tx = run(go())
     if args.json:
         print_json(tx.to_dict())
         return 0
-    direction = "incoming" if tx.type == "incoming" else "outgoing"
-    print(f"{safe_line(tx.state)}: {direction} {tx.amount_sat:,} sats" + (f", fee {tx.fees_paid_sat:,} sats" if tx.fees_paid_msat else "")
-          + (f" — {safe_line(tx.description)}" if tx.description else ""))
+    print(transaction_line(tx))
     return 0
 
 
@@ -307,7 +301,7 @@ def cmd_budget(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json({"wallet": args.name, **budget.to_dict()})
     else:
-        print(f"{args.name}: " + (budget.describe() if budget.sats else "budget removed"))
+        print(f"{args.name}: {budget.after_change()}")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sovtui.errors import SovtuiError
+from sovtui.errors import SovtuiError, UsageError
 from sovtui.text import safe_line
 
 
@@ -34,6 +34,14 @@ class BudgetExceeded(WalletError):
 
 class InvoiceRefused(WalletError):
     """An invoice we will not pay: expired, already paid, wrong network, no amount."""
+
+
+class InvoiceNeedsAmount(InvoiceRefused):
+    """An invoice without an amount, and none was given: a front end may ask for one and try again."""
+
+
+class WalletNameRefused(WalletError, UsageError):
+    """A name a new wallet cannot take: not a valid name, or one already connected."""
 
 
 #: NIP-47 error codes after which a payment surely did not happen. Any other

@@ -26,29 +26,34 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from sovtui.config import PERIODS, Config, WalletConfig
-from sovtui.errors import ConfigError, UsageError
+from sovtui.errors import ConfigError, SovtuiError, UsageError
 from sovtui.text import safe_line
+from sovtui.wallet import views
 from sovtui.wallet.errors import (
     NOT_PAID_CODES,
     BudgetExceeded,
+    InvoiceNeedsAmount,
     InvoiceRefused,
     WalletError,
+    WalletNameRefused,
     WalletRequestError,
     WalletTimeout,
 )
 from sovtui.wallet.ledger import FAILED, PENDING, SETTLED, UNPROVED, Ledger, Payment, already, proves, spent_msat
 from sovtui.wallet.uri import NwcUri, parse_nwc_uri
+from sovtui.wallet.views import format_time
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from sovtui.context import Context
     from sovtui.wallet.bolt11 import Invoice
     from sovtui.wallet.nwc import NwcClient, Transaction, WalletInfo
+
+T = TypeVar("T")
 
 SECRET_PREFIX = "nwc:"
 _NETWORK_NAMES = {"mainnet": "bitcoin", "bitcoin": "bitcoin", "testnet": "testnet", "signet": "signet", "regtest": "regtest"}
@@ -60,7 +65,7 @@ CLOCK_SKEW = 300
 
 def check_wallet_name(name: str) -> str:
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$", name or ""):
-        raise UsageError("a wallet name is 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise WalletNameRefused("a wallet name is 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit")
     return name
 
 
@@ -69,18 +74,21 @@ def default_fee_reserve_msat(amount_msat: int) -> int:
     return max(10_000, -(-amount_msat // 100))
 
 
-def format_time(timestamp: float | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """A local time to show; a time too far out for the platform reads as such instead of crashing."""
-    if timestamp is None:
-        return "—"
-    try:
-        return time.strftime(pattern, time.localtime(timestamp))
-    except (OverflowError, OSError, ValueError):
-        return "far in the future" if timestamp > 0 else "unknown"
-
-
 def _sats_up(msat: int) -> int:
     return -(-msat // 1000)
+
+
+def _invoice_description(tx: Transaction) -> str:
+    """The description in the transaction's own invoice, if it decodes and is for this payment; else ''."""
+    from sovtui.wallet.bolt11 import InvoiceError, decode
+
+    if not tx.invoice:
+        return ""
+    try:
+        invoice = decode(tx.invoice)
+    except InvoiceError:
+        return ""
+    return invoice.description or "" if invoice.payment_hash == tx.payment_hash else ""
 
 
 def _positive(value: object, what: str) -> int:
@@ -108,6 +116,31 @@ class Budget:
         if not self.sats:
             return f"no budget set (spent {self.spent_sat:,} sats this {self.period})"
         return f"{self.spent_sat:,} of {self.sats:,} sats spent this {self.period}, {self.left_sat:,} left"
+
+    def after_change(self) -> str:
+        """What a budget just set reads as ("budget removed" for none)."""
+        return self.describe() if self.sats else "budget removed"
+
+
+class CheckedConnection(NamedTuple):
+    """A connection URI that reached its wallet, and what the wallet said: not kept yet."""
+
+    uri: NwcUri
+    info: WalletInfo
+    balance_msat: int
+
+    def describe(self) -> str:
+        return f"{views.wallet_line(self.info)}, balance {views.sats(self.balance_msat)}"
+
+
+@dataclass(frozen=True)
+class WalletOverview:
+    """What a wallet says when it is reached: its details, balance, the newest transactions."""
+
+    info: WalletInfo
+    balance_msat: int
+    transactions: list[Transaction]
+    encryption: str
 
 
 @dataclass(frozen=True)
@@ -228,6 +261,19 @@ class WalletService:
         """The wallet's settings as config.toml has them now, checked."""
         return self._checked(self.resolve(name))
 
+    def shown(self) -> dict[str, WalletConfig]:
+        """The wallets to show, by name: config.toml's now, or as this process last read them if it cannot be read now.
+
+        For showing only (the pane, the wizard): paying, saving and budgets
+        read the file itself and stop at its error.
+        """
+        for read in (self._wallets, lambda: self.ctx.config.wallets):
+            try:
+                return dict(sorted(read().items()))
+            except SovtuiError:
+                continue
+        return {}
+
     def _checked(self, name: str) -> WalletConfig:
         """The settings of a resolved wallet from the config last read; ConfigError for a value that would weaken the guard."""
         config = self._config if self._config is not None else self.ctx.store.load()
@@ -264,28 +310,47 @@ class WalletService:
 
         return NwcClient(self.uri_of(self.resolve(name)), timeout=self.timeout)
 
+    async def using(self, name: str, call: Callable[[NwcClient], Awaitable[T]]) -> T:
+        """What ``call`` returns with a client connected to the wallet (closed after, whatever happens)."""
+        async with self.client(name) as client:
+            return await call(client)
+
     # --- connecting -------------------------------------------------------------------
 
-    async def test(self, uri_text: str) -> tuple[NwcUri, WalletInfo, int]:
-        """Reach the wallet with a URI before keeping it: (uri, info, balance msat)."""
+    @staticmethod
+    async def wallet_info(client: NwcClient) -> WalletInfo:
+        """What the wallet says about itself: get_info when it offers it (or published no info event), else its info event."""
+        if not client.info_found or "get_info" in client.info.methods:
+            return await client.get_info()
+        return client.info
+
+    async def test(self, uri_text: str) -> CheckedConnection:
+        """Reach the wallet with a URI before keeping it. The URI is checked before anything leaves."""
         from sovtui.wallet.nwc import NwcClient
 
         uri = parse_nwc_uri(uri_text)
         async with NwcClient(uri, timeout=min(self.timeout, 20.0)) as client:
-            info = await client.get_info() if "get_info" in client.info.methods or not client.info_found else client.info
+            info = await self.wallet_info(client)
             balance = await client.get_balance()
-        return uri, info, balance
+        return CheckedConnection(uri, info, balance)
+
+    def check_new_name(self, name: str) -> str:
+        """``name`` without surrounding blanks, if a new wallet may take it; WalletNameRefused if not."""
+        name = check_wallet_name((name or "").strip())
+        if name in self._wallets():
+            raise WalletNameRefused(f"a wallet named {name} is already connected: remove it first ('sovtui wallet rm {name}')")
+        return name
 
     def save(self, name: str, uri: NwcUri, *, budget_sats: int | None = None, budget_period: str = "day", network: str = "") -> None:
         """Keep a tested connection: the secret in the vault, the rest in config.toml."""
-        check_wallet_name(name)
+        name = self.check_new_name(name)
         if budget_sats is not None and budget_sats < 0:
             raise UsageError("a budget cannot be negative (0 or none: no budget)")
-        if name in self._wallets():
-            raise WalletError(f"a wallet named {name} is already connected: remove it first ('sovtui wallet rm {name}')")
+        if budget_period not in PERIODS:
+            raise UsageError("the budget period is day, week or month")
         self.ctx.vault.put_secret(SECRET_PREFIX + name, uri.to_uri())
 
-        def change(config) -> None:  # type: ignore[no-untyped-def]
+        def change(config: Config) -> None:
             config.wallets[name] = WalletConfig(
                 wallet_pubkey=uri.wallet_pubkey, relays=list(uri.relays), lud16=uri.lud16, network=network,
                 budget_sats=budget_sats or 0, budget_period=budget_period,
@@ -303,20 +368,20 @@ class WalletService:
         except SecretNotFound:
             pass
 
-        def change(config) -> None:  # type: ignore[no-untyped-def]
+        def change(config: Config) -> None:
             config.wallets.pop(name, None)
 
         self.ctx.update_config(change)
 
-    def set_budget(self, name: str, sats: int, period: str) -> Budget:
+    def set_budget(self, name: str, amount: int, period: str) -> Budget:
         name = self.resolve(name)
-        if not isinstance(sats, int) or sats < 0:
+        if not isinstance(amount, int) or amount < 0:
             raise UsageError("a budget cannot be negative (0 removes it)")
         if period not in PERIODS:
             raise UsageError("the budget period is day, week or month")
 
-        def change(config) -> None:  # type: ignore[no-untyped-def]
-            config.wallets[name].budget_sats = sats
+        def change(config: Config) -> None:
+            config.wallets[name].budget_sats = amount
             config.wallets[name].budget_period = period
 
         self.ctx.update_config(change)
@@ -372,7 +437,7 @@ class WalletService:
             raise InvoiceRefused(f"this invoice expired at {format_time(invoice.expires_at)}: ask for a new one")
         if invoice.amount_msat is None:
             if amount_sat is None:
-                raise InvoiceRefused("this invoice has no amount: say how many sats to pay (--amount SATS)")
+                raise InvoiceNeedsAmount("this invoice has no amount: say how many sats to pay (--amount SATS)")
             amount_msat = amount_sat * 1000
         else:
             if amount_sat is not None and amount_sat * 1000 != invoice.amount_msat:
@@ -474,9 +539,9 @@ class WalletService:
         if tx.payment_hash != payment_hash:
             return ledger.finish(payment_hash, only_from=(PENDING,), error=f"{reason}; the wallet answered about another payment")
         ours = self._record(wallet, tx)
-        if ours is not None and ours.state == PENDING:
+        if ours is None or ours.state == PENDING:  # (None: the record is gone; finish says so)
             return ledger.finish(payment_hash, only_from=(PENDING,), error=reason)
-        return ours if ours is not None else ledger.find(payment_hash)  # type: ignore[return-value]
+        return ours
 
     async def lookup(self, client: NwcClient, wallet: str, payment_hash: str) -> Transaction:
         payment_hash = payment_hash.strip().lower()
@@ -486,7 +551,7 @@ class WalletService:
         if tx.payment_hash != payment_hash:
             raise WalletError("the wallet answered about another payment than the one asked for; nothing was changed")
         self._record(wallet, tx)
-        return tx
+        return self._described(wallet, [tx])[0]
 
     def _record(self, wallet: str, tx: Transaction) -> Payment | None:
         """What a lookup says about one of our payments, applied under the ledger's rules.
@@ -557,9 +622,45 @@ class WalletService:
             raise UsageError("--offset is a whole number, 0 or more")
 
     async def history(self, client: NwcClient, wallet: str, *, limit: int = 20, offset: int = 0) -> list[Transaction]:
-        """One page of the wallet's transactions, newest first (entries the wallet garbled are left out)."""
+        """One page of the wallet's transactions, newest first (entries the wallet garbled are left out).
+
+        A transaction the wallet lists without a description gets the one its
+        invoice carried (see ``_described``).
+        """
         self.check_page(limit=limit, offset=offset)
-        return await client.list_transactions(limit=limit, offset=offset)
+        return self._described(wallet, await client.list_transactions(limit=limit, offset=offset))
+
+    async def overview(self, name: str, *, limit: int = 20) -> WalletOverview:
+        """Reach the wallet: its details, balance and newest transactions, our pending payments looked up first.
+
+        The history is asked for only from a wallet that offers it (or says nothing of what it offers).
+        """
+        async def ask(client: NwcClient) -> WalletOverview:
+            info = await self.wallet_info(client)
+            balance = await client.get_balance()
+            await self.reconcile(client, name)
+            offers_history = "list_transactions" in info.methods or not info.methods
+            transactions = await self.history(client, name, limit=limit) if offers_history else []
+            return WalletOverview(info, balance, transactions, client.encryption)
+
+        return await self.using(name, ask)
+
+    def _described(self, wallet: str, transactions: list[Transaction]) -> list[Transaction]:
+        """The transactions, each with the description its invoice carried where the wallet left it out.
+
+        Many wallets list a payment without its invoice's description. Ours
+        is in the ledger, kept when the payment was made; any other comes
+        from the invoice the wallet lists with it, if that invoice is for
+        this payment hash.
+        """
+        if all(tx.description for tx in transactions):
+            return transactions
+        try:
+            ours = {p.payment_hash: p.description for p in self.ledger(wallet).payments()}
+        except WalletError:  # an unreadable log is reported where it guards money, not here
+            ours = {}
+        return [tx if tx.description else replace(tx, description=ours.get(tx.payment_hash) or _invoice_description(tx))
+                for tx in transactions]
 
     async def receive(self, client: NwcClient, sats: int, memo: str = "", *, expiry: int = 3600) -> Transaction:
         """An invoice from the wallet, checked: it decodes, and asks for the amount and hash we were told."""

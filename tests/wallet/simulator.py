@@ -10,7 +10,10 @@ shared by our client and this simulator cannot hide.
 Knobs for failure cases: ``encryptions`` (what the info event offers),
 ``methods``, ``pay_delay`` (settle at once, answer late: a client timeout),
 ``silent`` (methods that act but never answer), ``junk`` (answers preceded by
-bad JSON, a wrong ``e`` tag and a forged author), ``fee_msat``.
+bad JSON, a wrong ``e`` tag and a forged author), ``fee_msat``,
+``describes`` (False: transactions are listed and looked up without their
+description, as many wallets list payments) and ``clock`` (the time the
+wallet stamps on what it records).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import os
 import threading
 import time
-from typing import Any
+from typing import Any, Self
 
 from sovtui.nostr import nip44
 from sovtui.nostr.events import nip04_decrypt, nip04_encrypt, public_key_of, sign_event, tag_value
@@ -80,6 +83,8 @@ class WalletSimulator:
         self.pay_delay = 0.0
         self.silent: set[str] = set()
         self.junk = False
+        self.describes = True
+        self.clock = time.time
         self.transactions: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []  # methods, in the order received
         self.schemes: list[str] = []  # the encryption of each request
@@ -101,7 +106,7 @@ class WalletSimulator:
     def balance_sat(self) -> int:
         return self.balance_msat // 1000
 
-    def start(self) -> WalletSimulator:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="nwc simulator", daemon=True)
         self._thread.start()
         if not self._ready.wait(10):
@@ -239,7 +244,7 @@ class WalletSimulator:
             raise _Refusal("OTHER", "amount is required")
         preimage = os.urandom(32)
         payment_hash = hashlib.sha256(preimage).hexdigest()
-        now, expiry = int(time.time()), int(params.get("expiry") or 3600)
+        now, expiry = int(self.clock()), int(params.get("expiry") or 3600)
         invoice = encode_invoice(amount_msat=amount, payment_hash=bytes.fromhex(payment_hash), private_key=self.node_secret,
                                  description=params.get("description", ""), network=self.network, timestamp=now,
                                  expiry=expiry, payment_secret=os.urandom(32))
@@ -272,7 +277,7 @@ class WalletSimulator:
         if not preimage:
             raise _Refusal("PAYMENT_FAILED", "no route to the payee")
         self.balance_msat -= amount + self.fee_msat
-        now = int(time.time())
+        now = int(self.clock())
         tx = {"type": "outgoing", "state": "settled", "invoice": invoice.raw, "description": invoice.description or "",
               "payment_hash": invoice.payment_hash, "amount": amount, "fees_paid": self.fee_msat,
               "created_at": now, "settled_at": now, "preimage": preimage}
@@ -301,12 +306,14 @@ class WalletSimulator:
 
     async def _settle_incoming(self, payment_hash: str) -> None:
         tx = self.transactions[payment_hash]
-        tx["state"], tx["settled_at"] = "settled", int(time.time())
+        tx["state"], tx["settled_at"] = "settled", int(self.clock())
         self.balance_msat += tx["amount"]
         await self._notify("payment_received", self._public(tx))
 
     def _public(self, tx: dict[str, Any]) -> dict[str, Any]:
         shown = dict(tx)
+        if not self.describes:
+            shown.pop("description", None)
         if tx["type"] == "incoming" and tx["state"] != "settled":
             shown.pop("preimage", None)
             if tx.get("expires_at", 0) < time.time():
