@@ -1,4 +1,4 @@
-"""sovtui's benchmark suite: start-up, streaming, bytes, memory, history, crypto, peers.
+"""sovtui's benchmark suite: start-up, streaming, bytes, memory, history, crypto, agent tool calls, peers.
 
     python benchmarks/run.py [--quick] [--only NAME ...]
 
@@ -481,12 +481,127 @@ def bench_crypto(runs: int) -> list[Result]:
     ]
 
 
+# --- agent tool calls -----------------------------------------------------------
+
+
+class _InstantWallet:
+    """A wallet client that answers at once: what is left is sovtui's own time (guard, ledger, audit log)."""
+
+    timeout = 30.0
+
+    def __init__(self, preimages: dict[str, str]) -> None:
+        self.preimages = preimages
+
+    async def get_balance(self) -> int:
+        return 100_000_000_000
+
+    async def pay_invoice(self, invoice: str, *, amount_msat: int | None = None, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        from sovtui.wallet.bolt11 import decode
+        from sovtui.wallet.nwc import PayResult
+
+        return PayResult(self.preimages[decode(invoice).payment_hash], 1_000)
+
+    async def close(self) -> None:
+        pass
+
+
+def bench_agent(runs: int, calls: int = 40) -> list[Result]:
+    """What sovtui adds between a tool call arriving and its result going back, the wallet's round trip excluded.
+
+    In process, ``Toolbox.call`` as the runner and the MCP server call it,
+    with a wallet client that answers at once. ``pay_invoice`` is the whole
+    path: the credential book read and every signature checked, the invoice
+    decoded, the budget, the locked re-check, the ledger written pending and
+    then settled (each with an fsync), and the audit line (another fsync).
+    Each run is a fresh agent whose ledger and log grow over ``calls`` calls;
+    a figure is the median call of the run.
+    """
+    import asyncio
+    import statistics
+
+    from sovtui.agent.tools import Toolbox
+    from sovtui.config import AgentConfig
+    from sovtui.context import Context
+    from sovtui.identity.credentials import CredentialBook
+    from sovtui.identity.keys import KeyStore, public_key_of
+    from sovtui.paths import Paths
+    from sovtui.wallet.bolt11 import decode
+    from sovtui.wallet.service import WalletService
+    from sovtui.wallet.uri import parse_nwc_uri
+    from tests.wallet.simulator import MERCHANT_PREIMAGES, merchant_invoice
+
+    def one_run() -> tuple[float, float, float, float]:
+        with tempfile.TemporaryDirectory() as tmp:
+            saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
+            os.environ.update(scratch_env(Path(tmp)))
+            try:
+                ctx = Context(Paths.from_env())
+                ctx.paths.ensure()
+                ctx.vault.create(None)  # unprotected: the vault's scrypt is measured under crypto, not here
+                keys = KeyStore(ctx.vault)
+                keys.generate("me", "owner")
+                keys.generate("bot", "agent")
+                CredentialBook(ctx.paths.data_dir / "credentials").issue(keys, "me", "bot", 10_000_000, "day")
+                wallet_key = "5" * 64
+                uri = f"nostr+walletconnect://{public_key_of(wallet_key)}?relay=ws%3A%2F%2F127.0.0.1%3A9&secret={'6' * 64}"
+                WalletService(ctx).save("main", parse_nwc_uri(uri), budget_sats=100_000_000, budget_period="day", network="regtest")
+                ctx.update_config(lambda c: c.agents.__setitem__("bot", AgentConfig(wallet="main", approve_under=1_000_000)))
+                invoices = [merchant_invoice(10, f"bench {i}")[0] for i in range(calls)]
+                preimages = {decode(i).payment_hash: MERCHANT_PREIMAGES[decode(i).payment_hash] for i in invoices}
+
+                synced = [0.0]
+                real_fsync = os.fsync
+
+                def timed_fsync(fd: int) -> None:  # the disk's share: how long each fsync waits
+                    start = time.perf_counter()
+                    real_fsync(fd)
+                    synced[0] += time.perf_counter() - start
+
+                async def measure() -> tuple[list[float], list[float], list[float], list[float]]:
+                    toolbox = Toolbox(ctx, "bot")
+                    toolbox._client, toolbox._wallet = _InstantWallet(preimages), "main"  # type: ignore[assignment]
+                    balance, pay, unsynced, key = [], [], [], []
+                    for invoice in invoices:
+                        for name, arguments, into in (("get_balance", {}, balance), ("pay_invoice", {"invoice": invoice}, pay),
+                                                      ("get_public_key", {}, key)):
+                            synced[0] = 0.0
+                            start = time.perf_counter()
+                            result = await toolbox.call(name, arguments)
+                            into.append(time.perf_counter() - start)
+                            assert result.outcome == "ok", result.reason
+                            if name == "pay_invoice":
+                                unsynced.append(into[-1] - synced[0])
+                    return balance, pay, unsynced, key
+
+                os.fsync = timed_fsync
+                try:
+                    balance, pay, unsynced, key = asyncio.run(measure())
+                finally:
+                    os.fsync = real_fsync
+                return statistics.median(balance), statistics.median(pay), statistics.median(unsynced), statistics.median(key)
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+
+    measured = [one_run() for _ in range(runs)]
+    return [
+        Result("agent tool call: get_balance (checks + audit line)", "s", [m[0] for m in measured]),
+        Result("agent tool call: pay_invoice (every limit, ledger, audit)", "s", [m[1] for m in measured]),
+        Result("agent tool call: pay_invoice less its fsync waits", "s", [m[2] for m in measured]),
+        Result("agent tool call: get_public_key (no wallet)", "s", [m[3] for m in measured]),
+    ]
+
+
 BENCHES = {
     "startup": bench_startup,
     "import": bench_import,
     "stream": bench_stream,
     "history": bench_history,
     "crypto": bench_crypto,
+    "agent": bench_agent,
     "peers": bench_peers,
 }
 

@@ -18,6 +18,7 @@ dict[str, section].
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 import re
@@ -339,8 +340,14 @@ class _TypeProblem(Exception):
         super().__init__(f"key '{key}': expected {expected}, got {_describe(value)}")
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The field types of a config dataclass, resolved once: config.toml is read afresh on every call, its classes are not."""
+    return typing.get_type_hints(cls)
+
+
 def _section(cls: type[T], data: dict[str, Any], prefix: str = "") -> T:
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     known: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     names = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]

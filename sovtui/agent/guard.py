@@ -135,13 +135,15 @@ class Guard:
         left, _ = check_credential(agent.name, agent.pubkey, payments, plan.amount_msat + plan.fee_reserve_msat, self.ctx)
         return plan, left
 
-    async def pay(self, client: NwcClient, invoice: str, amount_sat: int | None = None) -> PaymentOutcome:
+    async def pay(self, client: NwcClient, invoice: str, amount_sat: int | None = None, *,
+                  agent: Agent | None = None) -> PaymentOutcome:
         """Pay ``invoice`` for the agent if every limit and the owner allow it; Refused (with the reason) if not.
 
         A payment cancelled while the wallet is asked stays pending in the
         ledger (written before the request left) and is looked up, never sent again.
+        ``agent``: as the caller just loaded it for this call (read afresh if not given).
         """
-        agent = self.agent()
+        agent = agent or self.agent()
         plan, left = self.plan(agent, invoice, amount_sat)
         if plan.amount_sat >= self.threshold(agent):
             if self.approve is None:

@@ -29,6 +29,7 @@ from sovtui.errors import SovtuiError
 from sovtui.text import safe_line
 
 if TYPE_CHECKING:
+    from sovtui.agent.agents import Agent
     from sovtui.context import Context
     from sovtui.wallet.nwc import NwcClient, Transaction
 
@@ -184,8 +185,8 @@ class Toolbox:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _wallet_client(self) -> tuple[str, NwcClient]:
-        agent = self.guard.agent()
+    async def _wallet_client(self, agent: Agent | None = None) -> tuple[str, NwcClient]:
+        agent = agent or self.guard.agent()
         if not agent.wallet:
             raise Refused(f"{agent.name} has no wallet: {agent.wallet_problem}", rule="wallet")
         if self._client is None or self._wallet != agent.wallet:
@@ -225,7 +226,6 @@ class Toolbox:
         if agent.state != "live":
             check_credential(agent.name, agent.pubkey, [], 0, self.ctx)
         if name == "get_public_key":
-            agent = self.guard.agent()
             return ToolResult(name, a, "ok", {"npub": agent.npub, "pubkey": agent.pubkey})
         if name == "sign_note":
             return await self._sign_note(a)
@@ -233,8 +233,8 @@ class Toolbox:
         if name == "pay_invoice":
             invoice = _str(a, "invoice", required=True)
             amount = _int(a, "amount_in_sats")
-            _, client = await self._wallet_client()
-            outcome = await self.guard.pay(client, invoice, amount)
+            _, client = await self._wallet_client(agent)
+            outcome = await self.guard.pay(client, invoice, amount, agent=agent)
             p = outcome.payment
             data = {"state": {"settled": "paid"}.get(p.state, p.state), "amount_in_sats": -(-p.amount_msat // 1000),
                     "payment_hash": p.payment_hash, "preimage": p.preimage,
@@ -246,10 +246,9 @@ class Toolbox:
             if state == "error":
                 return ToolResult(name, a, "error", data, reason=outcome.describe(with_preimage=False))
             return ToolResult(name, a, state, data, sats=sats)
-        wallet, client = await self._wallet_client()
+        wallet, client = await self._wallet_client(agent)
         if name == "get_info":
             info = await service.wallet_info(client)
-            agent = self.guard.agent()
             return ToolResult(name, a, "ok", {**info.to_dict(), "wallet": wallet, "agent": agent.name, "agent_npub": agent.npub})
         if name == "get_balance":
             balance = await client.get_balance()
