@@ -29,3 +29,7 @@ def test_wheel_ships_themes_and_entry_point(tmp_path: Path) -> None:
         assert "sovtui = sovtui.cli:main" in archive.read(entry_points).decode()
     for theme_file in ("sovtui.tcss", "sovtui-dark.toml", "sovtui-light.toml"):
         assert f"sovtui/themes/{theme_file}" in names
+    # Stylesheets beside their panes and screens (CSS_PATH = "wallet.tcss") ship with them.
+    stylesheets = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "sovtui").rglob("*.tcss"))
+    assert "sovtui/ui/panes/wallet.tcss" in stylesheets
+    assert [path for path in stylesheets if path not in names] == []

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from sovtui.config import Config
+from sovtui.context import Context
 from sovtui.wallet.errors import NwcUriError, WalletError
 from sovtui.wallet.nwc import NwcClient
 from sovtui.wallet.service import SECRET_PREFIX, WalletService
@@ -57,7 +59,7 @@ def test_a_broken_secret_is_a_wallet_error_too():
         NwcClient(NwcUri("b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0ef42ab558e9d4", ("ws://127.0.0.1:1",), "zz" * 32))
 
 
-def store_off_curve_wallet(ctx, relay_url: str) -> str:  # type: ignore[no-untyped-def]
+def store_off_curve_wallet(ctx: Context, relay_url: str) -> str:
     """What a vault written before the fix holds: the URI with the bad key, and its config."""
     from sovtui.config import WalletConfig
 
@@ -65,7 +67,7 @@ def store_off_curve_wallet(ctx, relay_url: str) -> str:  # type: ignore[no-untyp
     ctx.vault.create("pw")
     ctx.vault.put_secret(SECRET_PREFIX + "main", f"nostr+walletconnect://{OFF_CURVE}?relay={relay_url}&secret={secret}")
 
-    def change(config) -> None:  # type: ignore[no-untyped-def]
+    def change(config: Config) -> None:
         config.wallets["main"] = WalletConfig(wallet_pubkey=OFF_CURVE, relays=[relay_url], budget_sats=1000)
 
     ctx.update_config(change)
@@ -85,18 +87,46 @@ async def test_the_wallet_pane_shows_a_bad_stored_uri_as_a_message(make_app, ctx
     assert app.return_code in (0, None)
 
 
-async def test_the_crash_report_never_prints_locals(make_app, ctx, wallet_sim, capsys, monkeypatch) -> None:
-    """Whatever escapes, the report shows where, never the values of the frames (the secret among them)."""
+async def test_a_bug_in_a_wallet_worker_ends_the_worker_not_the_app(make_app, ctx, wallet_sim, capsys, monkeypatch) -> None:
+    """The pane's workers run with exit_on_error=False: an unforeseen error stops that piece of work, quietly."""
+    from sovtui.ui.panes.wallet import WalletPane
+
     ctx.vault.create("pw")
     WalletService(ctx).save("main", parse_nwc_uri(wallet_sim.uri), budget_sats=1000, network="regtest")
+    crashed = []
 
-    async def crash(self):  # type: ignore[no-untyped-def]
+    async def crash(self: NwcClient) -> int:
         secret = self.uri.secret  # a frame holding the secret, as the NIP-44 code's did
+        crashed.append(True)
         raise RuntimeError(f"an unforeseen failure ({len(secret)})")
 
     monkeypatch.setattr(NwcClient, "get_balance", crash)
     app = make_app()
-    with pytest.raises(Exception, match="unforeseen"):  # Textual wraps it in WorkerFailed
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: bool(crashed), what="the bug")
+        await pilot.pause(0.5)
+        assert app.is_running and app.query_one(WalletPane).is_attached  # the app goes on
+        await pilot.press("h")  # and its keys still work
+        assert "h shows" in str(app.query_one("#wallet-balance").render())
+    printed = "".join(capsys.readouterr())
+    assert wallet_sim.client_secret[:12] not in printed
+
+
+async def test_the_crash_report_never_prints_locals(make_app, ctx, wallet_sim, capsys, monkeypatch) -> None:
+    """Whatever escapes to the app, the report shows where, never the values of the frames (the secret among them)."""
+    from sovtui.ui.panes.wallet import WalletPane
+
+    ctx.vault.create("pw")
+    WalletService(ctx).save("main", parse_nwc_uri(wallet_sim.uri), budget_sats=1000, network="regtest")
+
+    def crash(self: WalletPane) -> None:
+        secret = self.service().uri_of("main").secret  # a frame holding the secret
+        raise RuntimeError(f"an unforeseen failure ({len(secret)})")
+
+    monkeypatch.setattr(WalletPane, "render_view", crash)
+    app = make_app()
+    with pytest.raises(Exception, match="unforeseen"):
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("f4")
             await pilot.pause(5)

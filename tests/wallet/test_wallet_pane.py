@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from textual.app import App
 
+from sovtui.context import Context
 from sovtui.ui.panes.wallet import WalletPane
 from sovtui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog
 from sovtui.ui.screens.invoice import InvoiceScreen
@@ -11,7 +13,7 @@ from sovtui.wallet.bolt11 import decode
 from sovtui.wallet.service import WalletService
 from sovtui.wallet.uri import parse_nwc_uri
 from tests.pilot_helpers import answer_text, wait_for_screen, wait_until
-from tests.wallet.simulator import merchant_invoice
+from tests.wallet.simulator import WalletSimulator, merchant_invoice
 
 
 @pytest.fixture(autouse=True)
@@ -19,12 +21,12 @@ def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
 
 
-def connected(ctx, sim, budget: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+def connected(ctx: Context, sim: WalletSimulator, budget: int = 10_000) -> None:
     ctx.vault.create("pw")
     WalletService(ctx).save("main", parse_nwc_uri(sim.uri), budget_sats=budget, network="regtest")
 
 
-def text_of(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+def text_of(app: App[object], selector: str) -> str:
     return str(app.query_one(selector).render())
 
 
@@ -142,3 +144,42 @@ async def test_the_balance_can_be_hidden(make_app, ctx, wallet_sim) -> None:
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
         await pilot.press("h")
         assert text_of(app, "#wallet-balance") == "Balance: ••••• sats (h shows)"
+
+
+async def test_an_invoice_without_an_amount_asks_for_one(make_app, ctx, wallet_sim) -> None:
+    connected(ctx, wallet_sim)
+    invoice, _ = merchant_invoice(None, "pay what you like")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4", "s")
+        await answer_text(app, pilot, invoice)
+        await answer_text(app, pilot, "321")  # "The invoice has no amount: how many sats?"
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        assert "amount: 321 sats" in str(app.screen.body)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: wallet_sim.count("pay_invoice") == 1, what="the payment")
+    paid = WalletService(ctx).ledger("main").find(decode(invoice).payment_hash)
+    assert paid is not None and paid.amount_msat == 321_000
+
+
+async def test_a_settled_payment_shows_its_invoice_description(make_app, ctx, wallet_sim) -> None:
+    """The wallet lists the payment without a description; the history shows the invoice's, at 80x24."""
+    connected(ctx, wallet_sim)
+    wallet_sim.describes = False
+    invoice, _ = merchant_invoice(1_200, "two coffees")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
+        await pilot.press("s")
+        await answer_text(app, pilot, invoice)
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        await pilot.press("y")
+        pane = app.query_one(WalletPane)
+        await wait_until(pilot, lambda: pane.transactions and pane.transactions[0].state == "settled", what="the payment in the history")
+        table = app.query_one("#wallet-history")
+        assert [str(cell) for cell in table.get_row_at(0)][1:] == ["out", "−1,200", "settled", "two coffees"]
+        table.focus()
+        await pilot.press("enter")
+        await wait_for_screen(app, pilot, ConfirmDialog)
+        assert "description: two coffees" in str(app.screen.body)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from textual.app import App
+
+from sovtui.config import Config
 from sovtui.context import Context
 from sovtui.text import is_safe
 from sovtui.ui.panes.wallet import WalletPane
@@ -12,7 +16,8 @@ from sovtui.wallet.service import WalletService
 from sovtui.wallet.uri import parse_nwc_uri
 from tests.pilot_helpers import answer_text, wait_for_screen, wait_until
 from tests.wallet.hostile_wallet import ESCAPES, HostileWallet
-from tests.wallet.simulator import merchant_invoice
+from tests.relay_fixtures import RelayProcess
+from tests.wallet.simulator import WalletSimulator, merchant_invoice
 
 
 @pytest.fixture(autouse=True)
@@ -21,18 +26,18 @@ def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def hostile(relay):  # type: ignore[no-untyped-def]
+def hostile(relay: RelayProcess) -> Iterator[HostileWallet]:
     wallet = HostileWallet(relay.url).start()
     yield wallet
     wallet.stop()
 
 
-def connected(ctx, sim, budget: int = 10_000) -> None:  # type: ignore[no-untyped-def]
+def connected(ctx: Context, sim: WalletSimulator, budget: int = 10_000) -> None:
     ctx.vault.create("pw")
     WalletService(ctx).save("main", parse_nwc_uri(sim.uri), budget_sats=budget, network="regtest")
 
 
-def text_of(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+def text_of(app: App[object], selector: str) -> str:
     return str(app.query_one(selector).render())
 
 
@@ -45,7 +50,7 @@ async def test_a_budget_lowered_in_another_shell_holds_in_the_open_app(make_app,
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
         assert "10,000" in text_of(app, "#wallet-budget")
 
-        def lower(config) -> None:  # type: ignore[no-untyped-def]
+        def lower(config: Config) -> None:
             config.wallets["main"].budget_sats = 500
 
         Context(ctx.paths).update_config(lower)  # `sovtui wallet budget main 500` from another SSH session
@@ -92,3 +97,22 @@ async def test_what_a_hostile_wallet_says_is_inert_in_the_pane(make_app, ctx, ho
         await pilot.press("enter")
         await wait_for_screen(app, pilot, ConfirmDialog)
         assert is_safe(str(app.screen.body))
+
+
+async def test_a_description_in_markup_is_shown_as_it_is(make_app, ctx, wallet_sim) -> None:
+    """A DataTable parses a str cell as markup: "[/]" raised MarkupError and closed the app; [link] made a link."""
+    connected(ctx, wallet_sim)
+    described = "tea [/] [bold]x[/bold] [link=https://evil.example]y[/link]"
+    service = WalletService(ctx, timeout=5)
+    invoice, _ = merchant_invoice(100, described)
+    async with service.client("main") as client:
+        await service.pay(client, service.prepare_payment("main", invoice))
+    app = make_app()
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.press("f4")
+        pane = app.query_one(WalletPane)
+        await wait_until(pilot, lambda: pane.transactions != [], what="the history")
+        table = app.query_one("#wallet-history")
+        assert str(table.get_row_at(0)[-1]) == described
+        await pilot.pause()
+        assert app.is_running

@@ -2,15 +2,16 @@
 
 The state turns to paid through the wallet's payment_received notification
 or, for wallets without notifications, by polling lookup_invoice; both run
-in a worker while the screen is open. Closing the screen stops watching, not
-the invoice: it stays payable until it expires. The description and the
+in a worker, over the screen's own connection to the wallet, while the
+screen is open. Closing the screen stops watching (and closes that
+connection), not the invoice: it stays payable until it expires. The description and the
 invoice came back from the wallet: both are shown through safe_line.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -22,6 +23,10 @@ from textual.widgets import Static
 from sovtui.errors import SovtuiError
 from sovtui.qr import qr_lines
 from sovtui.text import safe_line
+
+if TYPE_CHECKING:
+    from sovtui.wallet.nwc import Transaction
+    from sovtui.wallet.service import WalletService
 
 
 class InvoiceScreen(ModalScreen[bool]):
@@ -43,11 +48,11 @@ class InvoiceScreen(ModalScreen[bool]):
         Binding("c", "copy", "Copy invoice", id="invoice.copy"),
     ]
 
-    def __init__(self, tx: Any, service: Any, client: Any, *, poll: float = 3.0) -> None:
+    def __init__(self, tx: Transaction, service: WalletService, wallet: str, *, poll: float = 3.0) -> None:
         super().__init__()
         self.tx = tx
         self.service = service
-        self.client = client
+        self.wallet = wallet
         self.poll = poll
         self.paid = False
 
@@ -63,10 +68,12 @@ class InvoiceScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.watch_payment()
 
-    @work(exclusive=True)
+    @work(exclusive=True, group="invoice-watch", exit_on_error=False, description="Waiting for the invoice to be paid")
     async def watch_payment(self) -> None:
         try:
-            tx = await self.service.wait_paid(self.client, self.tx.payment_hash, poll=self.poll, timeout=max(60.0, (self.tx.expires_at or 0) - time.time()))
+            async with self.service.client(self.wallet) as client:
+                tx = await self.service.wait_paid(client, self.tx.payment_hash, poll=self.poll,
+                                                  timeout=max(60.0, (self.tx.expires_at or 0) - time.time()))
         except SovtuiError as exc:
             self.query_one("#invoice-state", Static).update(safe_line(str(exc)))
             return
