@@ -36,6 +36,10 @@ class InvoiceRefused(WalletError):
     """An invoice we will not pay: expired, already paid, wrong network, no amount."""
 
 
+class InvoiceAlreadyPaid(InvoiceRefused):
+    """An invoice our ledger has paid, or whose payment is still pending: it is never paid twice."""
+
+
 class InvoiceNeedsAmount(InvoiceRefused):
     """An invoice without an amount, and none was given: a front end may ask for one and try again."""
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sovtui.files import atomic_write, locked
-from sovtui.wallet.errors import WalletError
+from sovtui.wallet.errors import InvoiceAlreadyPaid, WalletError
 
 PENDING, SETTLED, FAILED = "pending", "settled", "failed"
 #: The wallet says it paid, but the preimage it gave does not hash to the
@@ -149,7 +149,7 @@ class Ledger:
             payments = self.payments()
             for existing in payments:
                 if existing.payment_hash == payment.payment_hash and existing.state != FAILED:
-                    raise WalletError(already(existing))
+                    raise InvoiceAlreadyPaid(already(existing))
             if check is not None:
                 check(payments)
             payment.created_at = payment.created_at or int(time.time())

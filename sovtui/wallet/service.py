@@ -37,6 +37,7 @@ from sovtui.wallet import views
 from sovtui.wallet.errors import (
     NOT_PAID_CODES,
     BudgetExceeded,
+    InvoiceAlreadyPaid,
     InvoiceNeedsAmount,
     InvoiceRefused,
     WalletError,
@@ -450,7 +451,7 @@ class WalletService:
         ledger = self.ledger(name)
         previous = ledger.find(invoice.payment_hash)
         if previous is not None and previous.state != FAILED:
-            raise InvoiceRefused(already(previous))
+            raise InvoiceAlreadyPaid(already(previous))
         if max_fee_sat is not None:
             fee_reserve = max_fee_sat * 1000
         elif cfg.max_fee_sats:

@@ -11,7 +11,7 @@ import pytest
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.wallet.bolt11 import decode
-from sovtui.wallet.errors import InvoiceNeedsAmount, InvoiceRefused, WalletError, WalletNameRefused
+from sovtui.wallet.errors import InvoiceAlreadyPaid, InvoiceNeedsAmount, InvoiceRefused, WalletError, WalletNameRefused
 from sovtui.wallet.nwc import Transaction, WalletInfo
 from sovtui.wallet.service import Budget, CheckedConnection, WalletOverview, WalletService
 from sovtui.wallet.uri import parse_nwc_uri
@@ -133,6 +133,19 @@ def test_other_refusals_are_not_taken_for_a_missing_amount(ctx, wallet_sim) -> N
     with pytest.raises(InvoiceRefused) as refused:
         service.prepare_payment("main", "lnbc-not-an-invoice")
     assert not isinstance(refused.value, InvoiceNeedsAmount)
+
+
+async def test_an_invoice_paid_or_in_flight_is_a_typed_refusal_before_and_under_the_lock(ctx: Context, wallet_sim: WalletSimulator) -> None:
+    service = connected(ctx, wallet_sim)
+    invoice, _ = merchant_invoice(100)
+    plan = service.prepare_payment("main", invoice)
+    async with service.client("main") as client:
+        await service.pay(client, plan)
+        with pytest.raises(InvoiceAlreadyPaid, match="already paid"):
+            service.prepare_payment("main", invoice)  # checked early, for the user
+        with pytest.raises(InvoiceAlreadyPaid, match="already paid"):
+            await service.pay(client, plan)  # and again in the ledger's locked step (a stale plan, another process)
+    assert wallet_sim.count("pay_invoice") == 1
 
 
 def test_a_budget_just_set_reads_the_same_everywhere() -> None:
