@@ -61,7 +61,9 @@ class Pane(Widget):
         super()._post_register(app)
         for path in self.css_paths():
             if not app.stylesheet.has_source(str(path)):
-                app.stylesheet.read(path)
+                # add_source, not Stylesheet.read: read() leaves the selector map of the last parse in
+                # place, so the first styling of this very pane would not see the new rules.
+                app.stylesheet.add_source(path.read_text(encoding="utf-8"), read_from=(str(path), ""))
 
     @property
     def sovtui(self) -> SovtuiApp:

@@ -53,3 +53,44 @@ async def test_a_pane_reads_its_stylesheet_once_it_is_built(make_app) -> None:  
         (path,) = KeysPane.css_paths()
         assert app.stylesheet.has_source(str(path))
         assert (pane.styles.padding.left, pane.styles.padding.right) == (1, 1)
+
+
+async def test_a_pane_mounted_late_is_styled_by_its_stylesheet_at_once(tmp_path: Path) -> None:
+    """The first styling of a pane built after start-up sees its .tcss.
+
+    Textual styles a widget just after ``_post_register``, from the app's map of
+    selectors to rules; ``Stylesheet.read`` left the map of the last parse in
+    place, so a pane built lazily (the Models pane) was first styled without
+    its own rules: no padding until something restyled it.
+    """
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from sovtui.ui.pane import Pane
+
+    sheet = tmp_path / "probe.tcss"
+    sheet.write_text("ProbePane { padding: 0 3; }\n")
+    seen: list[bool] = []
+
+    class ProbePane(Pane):
+        CSS_PATH = str(sheet)
+
+        def _post_register(self, app: App[None]) -> None:  # type: ignore[override]
+            super()._post_register(app)
+            seen.append("ProbePane" in app.stylesheet.rules_map)
+
+    class FirstPane(Pane):
+        """Built at start-up, as the Chat pane is: the base class's own rules are known by then."""
+
+    class ProbeApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FirstPane(Static("already styled"))
+
+    app = ProbeApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert "ProbePane" not in app.stylesheet.rules_map  # the map as the app last styled from it
+        pane = ProbePane()
+        await app.mount(pane)
+        assert seen == [True], "the pane's rules are in the map it is first styled from"
+        assert pane.styles.padding.left == 3
