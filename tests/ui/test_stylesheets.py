@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def _screens_and_panes() -> list[type]:
 
 
 @pytest.mark.parametrize("cls", _screens_and_panes(), ids=lambda cls: cls.__name__)
-def test_css_path_is_a_file_beside_the_module(cls: type) -> None:
+def test_css_path_is_a_file_beside_the_module(cls: Any) -> None:
     """Textual resolves a relative CSS_PATH against the file that defines the class (``_make_path_object_relative``)."""
     module = Path(inspect.getfile(cls))
     path = (module.parent / cls.CSS_PATH).resolve()
