@@ -247,6 +247,11 @@ class SovtuiApp(App[int]):
 
     def on_sovereignty_changed(self, message: SovereigntyChanged) -> None:
         self.refresh_level()
+        # Panes that show what the level is made of (the Agents pane) read it again.
+        for pane in self.screen_stack[0].query(".sovereignty-aware") if self.screen_stack else ():
+            refresh = getattr(pane, "sovereignty_changed", None)
+            if refresh:
+                refresh()
 
     def _assess_level(self) -> None:
         import asyncio

@@ -18,4 +18,5 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("models", "Models", "f2", "Install, remove and pick models on your hosts"),
     PaneSpec("keys", "Keys", "f3", "Your Nostr keys and your agents' credentials"),
     PaneSpec("wallet", "Wallet", "f4", "Your Lightning wallet over Nostr Wallet Connect"),
+    PaneSpec("agents", "Agents", "f5", "Your agents: what each may spend, has spent, and did"),
 )

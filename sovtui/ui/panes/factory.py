@@ -38,9 +38,13 @@ def pane_class(pane_id: str) -> type[Widget]:
         from sovtui.ui.panes.wallet import WalletPane
 
         return WalletPane
+    if pane_id == "agents":
+        from sovtui.ui.panes.agents import AgentsPane
+
+        return AgentsPane
     raise ValueError(f"no pane called {pane_id!r}")
 
 
 def make_pane(pane_id: str, title: str = "") -> Widget:
-    host_aware = pane_id in ("chat", "models")
-    return pane_class(pane_id)(id=f"{pane_id}-pane", classes="host-aware" if host_aware else None)
+    classes = {"chat": "host-aware", "models": "host-aware", "agents": "sovereignty-aware"}.get(pane_id)
+    return pane_class(pane_id)(id=f"{pane_id}-pane", classes=classes)
