@@ -19,7 +19,7 @@ async def test_opens_on_chat(make_app) -> None:
         assert app.active_pane == "chat"
 
 
-@pytest.mark.parametrize(("key", "pane"), [("f1", "chat"), ("f2", "models"), ("f3", "keys"), ("f4", "wallet")])
+@pytest.mark.parametrize(("key", "pane"), [("f1", "chat"), ("f2", "models"), ("f3", "keys"), ("f4", "wallet"), ("f5", "agents")])
 async def test_f_keys_open_each_pane(make_app, key: str, pane: str) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -31,10 +31,10 @@ async def test_ctrl_t_cycles_through_every_pane_and_back(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         seen = []
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("ctrl+t")
             seen.append(app.active_pane)
-        assert seen == ["models", "keys", "wallet", "chat"]
+        assert seen == ["models", "keys", "wallet", "agents", "chat"]
 
 
 async def test_tab_bar_arrows_switch_panes(make_app) -> None:
@@ -50,7 +50,7 @@ async def test_tab_bar_arrows_switch_panes(make_app) -> None:
 async def test_command_palette_reaches_every_pane(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        for title, pane in (("Wallet", "wallet"), ("Keys", "keys"), ("Models", "models"), ("Chat", "chat")):
+        for title, pane in (("Agents", "agents"), ("Wallet", "wallet"), ("Keys", "keys"), ("Models", "models"), ("Chat", "chat")):
             await pilot.press("ctrl+p")
             await pilot.press(*f"go to {title}".lower())
             await pilot.pause(0.3)
@@ -66,7 +66,8 @@ def test_only_the_chat_pane_is_imported_before_the_app_starts() -> None:
 
     code = "import sys, sovtui.ui.app; print(sorted(m for m in sys.modules if m.startswith('sovtui.ui.panes.')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "sovtui.ui.panes.wallet" not in loaded and "sovtui.ui.panes.keys" not in loaded and "sovtui.ui.panes.models" not in loaded
+    for pane in ("wallet", "keys", "models", "agents"):
+        assert f"sovtui.ui.panes.{pane}" not in loaded
 
 
 async def test_the_other_panes_are_built_once_the_app_is_idle(make_app) -> None:
@@ -76,7 +77,7 @@ async def test_the_other_panes_are_built_once_the_app_is_idle(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: not app.query(PaneSlot), what="every pane built")
-        assert [len(app.query(f"#{pane}-pane")) for pane in ("chat", "models", "keys", "wallet")] == [1, 1, 1, 1]
+        assert [len(app.query(f"#{pane}-pane")) for pane in ("chat", "models", "keys", "wallet", "agents")] == [1, 1, 1, 1, 1]
         assert app.active_pane == "chat" and app.focused is not None and app.focused.id == "prompt"
 
 
@@ -92,12 +93,12 @@ async def test_a_palette_action_reaches_a_pane_not_yet_built(make_app, monkeypat
     monkeypatch.setattr("sovtui.ui.app.SovtuiApp._build_remaining_panes", not_yet)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        assert len(app.query(PaneSlot)) == 3
+        assert len(app.query(PaneSlot)) == 4
         await pilot.press("ctrl+p", *"agent credentials")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for_screen(app, pilot, CredentialsScreen)
-        assert app.active_pane == "keys" and len(app.query(PaneSlot)) == 2
+        assert app.active_pane == "keys" and len(app.query(PaneSlot)) == 3
 
 
 async def test_ctrl_q_quits_with_exit_code_0(make_app) -> None:
