@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 
 from sovtui.agent.agents import Agent, agent_spent_msat, credential_book, credential_of, load_agent
 from sovtui.agent.errors import Refused
-from sovtui.errors import SovtuiError
 from sovtui.wallet.errors import BudgetExceeded, InvoiceRefused
 
 if TYPE_CHECKING:
@@ -163,9 +162,5 @@ class Guard:
             raise Refused(f"over the wallet's budget: {exc}", rule="budget") from None
         except Refused:
             raise
-        except InvoiceRefused as exc:
+        except InvoiceRefused as exc:  # InvoiceAlreadyPaid among them: the ledger's refusal of a second payment
             raise Refused(str(exc), rule="invoice") from None
-        except SovtuiError as exc:
-            if "already paid" in str(exc) or "still pending" in str(exc):  # Ledger.begin's refusal of a second payment
-                raise Refused(str(exc), rule="invoice") from None
-            raise
