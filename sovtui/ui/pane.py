@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.dom import DOMNode
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
-from sovtui.ui.work import ErrorSink, attempt, succeeds
+from sovtui.ui.work import ErrorSink, attempt, report_failed_worker, succeeds
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -68,6 +69,10 @@ class Pane(Widget):
     @property
     def sovtui(self) -> SovtuiApp:
         return sovtui_app(self)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            report_failed_worker(self, self.ctx.paths.log_dir, event.worker)
 
     @property
     def ctx(self) -> Context:

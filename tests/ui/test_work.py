@@ -70,3 +70,30 @@ async def test_a_bug_is_not_swallowed() -> None:
             pass
         else:
             raise AssertionError("a bug must reach the worker")
+
+
+async def test_a_worker_that_stops_on_a_bug_is_said_and_logged_without_its_message(make_app, xdg) -> None:  # type: ignore[no-untyped-def]
+    """exit_on_error=False keeps the app; the bug is not silent, and its message (maybe a secret) is not logged."""
+    from textual import work
+
+    from sovtui.ui.pane import Pane
+
+    class Buggy(Pane):
+        @work(group="test", description="Paying the invoice", exit_on_error=False)
+        async def fail(self) -> None:
+            raise ValueError("nostr+walletconnect://secret=abc")
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = Buggy()
+        await app.screen.mount(pane)
+        pane.fail()
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app._notifications:
+                break
+        assert app.is_running
+        [note] = [n.message for n in app._notifications]
+        assert note.startswith("Paying the invoice stopped on a bug (ValueError); sovtui goes on.")
+        log = (xdg.log_dir / "bugs.log").read_text()
+        assert "ValueError" in log and "test_work.py" in log and "secret" not in log
