@@ -22,6 +22,7 @@ from sovtui.identity.keys import KeyInfo, KeyStore
 from sovtui.identity.vault import Vault
 from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.pane import Pane
+from sovtui.ui.plain import plain
 from sovtui.ui.panes import keys_questions as ask
 from sovtui.ui.vault_gate import ensure_open
 
@@ -140,7 +141,8 @@ class KeysPane(Pane, can_focus=True):
         self.rows = ring.keys
         table.clear()
         for info in ring.keys:
-            table.add_row(info.label, info.role, info.short_npub, info.created[:10], key=info.label)
+            # Labels and roles are read from the vault file, which is not sealed: plain text, never markup.
+            table.add_row(plain(info.label), plain(info.role), info.short_npub, plain(info.created[:10]), key=info.label)
         table.display = bool(ring.keys)
         self.refresh_bindings()
         if not table.display and table.has_focus:

@@ -26,6 +26,7 @@ from sovtui.identity.keys import KeyInfo, KeyStore
 from sovtui.text import safe_line
 from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.pane import sovtui_app
+from sovtui.ui.plain import plain
 from sovtui.ui.vault_gate import ensure_open
 from sovtui.ui.work import attempt, succeeds
 
@@ -82,7 +83,7 @@ class CredentialsScreen(ModalScreen[None]):
             npub = nip19.hex_to_npub(credential.agent)
             agent = labels.get(credential.agent) or f"{npub[:12]}…{npub[-6:]}"
             row = (state, agent, f"{credential.limit_sats:,} sats/{credential.period}", credential.expires_on, credential.id[:12])
-            table.add_row(*(safe_line(cell) for cell in row), key=credential.id)
+            table.add_row(*(plain(cell) for cell in row), key=credential.id)
         empty = self.query_one("#credentials-empty", Static)
         empty.update("" if self.kept else "No credential issued yet. Press n to let an agent key spend within a limit you sign.")
         empty.display = not self.kept
