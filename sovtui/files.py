@@ -23,10 +23,16 @@ from sovtui.paths import ensure_private_dir
 FILE_MODE = 0o600
 
 
-def atomic_write(path: Path, data: bytes | str, *, mode: int = FILE_MODE) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename)."""
+def atomic_write(path: Path, data: bytes | str, *, mode: int = FILE_MODE, private_dir: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename).
+
+    The folder is created and made 0700 (sovtui's own folders); with
+    ``private_dir=False`` it must exist and is left as it is (a folder the
+    user named: their home, a project).
+    """
     path = Path(path)
-    ensure_private_dir(path.parent)
+    if private_dir:
+        ensure_private_dir(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

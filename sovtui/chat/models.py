@@ -7,7 +7,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from sovtui.errors import UsageError
+
 FORMAT_VERSION = 1
+#: A title is one line of at most this many characters.
+TITLE_CHARS = 80
 
 
 def now() -> datetime:
@@ -25,6 +29,19 @@ def _iso(moment: datetime) -> str:
 
 def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def tokens(count: int) -> str:
+    """``1 token``, ``42 tokens``."""
+    return f"{count} token" if count == 1 else f"{count} tokens"
+
+
+def clean_title(title: str) -> str:
+    """A title as kept: one line, spaces collapsed, at most ``TITLE_CHARS``; UsageError if nothing is left."""
+    cleaned = " ".join(title.split())[:TITLE_CHARS]
+    if not cleaned:
+        raise UsageError("give the new title")
+    return cleaned
 
 
 @dataclass
@@ -59,11 +76,11 @@ class Message:
         """The line under a reply: tokens and speed."""
         parts = []
         if self.eval_count is not None:
-            parts.append(f"{self.eval_count} tokens")
+            parts.append(tokens(self.eval_count))
         if self.tokens_per_second:
             parts.append(f"{self.tokens_per_second:.1f} tok/s")
         if self.prompt_eval_count:
-            parts.append(f"prompt {self.prompt_eval_count} tokens")
+            parts.append(f"prompt {tokens(self.prompt_eval_count)}")
         return " · ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,6 +152,10 @@ class Conversation:
             options=dict(data.get("options") or {}),
             messages=[Message.from_dict(m) for m in data.get("messages", [])],
         )
+
+    def rename(self, title: str) -> None:
+        """Give the conversation a title (``clean_title``: one line, not empty)."""
+        self.title = clean_title(title)
 
     def touch(self) -> None:
         self.updated = now()

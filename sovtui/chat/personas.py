@@ -56,3 +56,13 @@ def delete_persona(ctx: Context, name: str) -> None:
             config.inference.persona = ""
 
     ctx.update_config(change)
+
+
+def set_default_persona(ctx: Context, name: str) -> None:
+    """The persona new conversations start with ("" for none); it must exist."""
+    prompt_of(ctx.config, name)
+
+    def change(config: Config) -> None:
+        config.inference.persona = name
+
+    ctx.update_config(change)

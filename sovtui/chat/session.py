@@ -5,13 +5,19 @@ the conversation to disk after every completed message and at least once a
 second while a reply streams, so a crash (even kill -9) loses at most the
 last second. A reply cut off by stop, an error or a crash is kept and marked
 interrupted. The TUI and ``sovtui chat`` both drive it.
+
+The rules a front end meets live here, once: a prompt does not leave for a
+host on the public internet until the person allowed it for this
+conversation (``PublicHostUnconfirmed``: the front end asks, then calls
+``allow_public`` and sends again); a persona must exist (``new``,
+``configure``); an option a person types is read by ``parse_option``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from sovtui.chat.models import Conversation, Message
@@ -27,6 +33,18 @@ if TYPE_CHECKING:  # the backend pulls in httpx: imported when a reply is asked 
 
 #: Per-conversation options sent to Ollama as model options.
 MODEL_OPTIONS = ("temperature", "num_ctx", "seed", "top_p", "top_k", "num_predict")
+#: The options a person types per conversation, and how the text is read.
+TYPED_OPTIONS: dict[str, type[float] | type[int] | type[str]] = {"temperature": float, "num_ctx": int, "seed": int, "keep_alive": str}
+
+
+def parse_option(key: str, raw: str) -> float | int | str:
+    """A typed option's value from its text; UsageError naming the field."""
+    kind = TYPED_OPTIONS[key]
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        expected = "a number" if kind is float else "a whole number"
+        raise UsageError(f"{key.replace('_', ' ')}: expected {expected}, got {raw!r}") from None
 
 
 @dataclass
@@ -38,8 +56,34 @@ class ReplyEvent:
     message: Message
 
 
+@dataclass
+class ChatSettings:
+    """What a person chooses for a conversation: a model ("": the default), a persona ("": none), options."""
+
+    model: str = ""
+    persona: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 class NoModel(SovtuiError):
     pass
+
+
+class PublicHostUnconfirmed(SovtuiError):
+    """The prompt would leave for a host on the public internet, not yet allowed in this conversation.
+
+    Nothing was sent or changed. A front end asks the person (``question``);
+    on yes it calls ``ChatSession.allow_public(target)`` and sends again.
+    """
+
+    def __init__(self, target: HostTarget) -> None:
+        super().__init__(f"{target.url} is on the public internet: your words would leave your network")
+        self.target = target
+        self.question = f"Send this prompt to {target.name}?"
+        self.detail = (
+            f"{target.url} is on the public internet: your words leave your network. "
+            "You will not be asked again in this conversation."
+        )
 
 
 class ChatSession:
@@ -60,12 +104,64 @@ class ChatSession:
         self._thinking_models: dict[str, bool] = {}
 
     @classmethod
-    def new(cls, ctx: Context, *, model: str | None = None, persona: str | None = None, host_name: str | None = None) -> ChatSession:
+    def new(
+        cls,
+        ctx: Context,
+        *,
+        model: str | None = None,
+        persona: str | None = None,
+        host_name: str | None = None,
+        store: ConversationStore | None = None,
+    ) -> ChatSession:
+        """A new conversation, with the default persona unless another is named (it must exist)."""
         config = ctx.config
         persona = config.inference.persona if persona is None else persona
         prompt_of(config, persona)  # an unknown persona is an error now, not at send
         conversation = Conversation(model=model or "", persona=persona)
-        return cls(ctx, conversation, host_name=host_name)
+        return cls(ctx, conversation, host_name=host_name, store=store)
+
+    # --- what the person chooses ---------------------------------------------
+
+    def settings(self) -> ChatSettings:
+        """The conversation's model, persona and options, to change and give to ``configure``."""
+        conversation = self.conversation
+        return ChatSettings(conversation.model, conversation.persona, dict(conversation.options))
+
+    def configure(self, settings: ChatSettings) -> None:
+        """Use these from the next prompt on (the persona must exist); saved if there are messages."""
+        prompt_of(self.ctx.config, settings.persona)
+        conversation = self.conversation
+        conversation.model, conversation.persona = settings.model, settings.persona
+        conversation.options = dict(settings.options)
+        if conversation.messages:
+            self.save()
+
+    def rename(self, title: str) -> None:
+        """Give the conversation a title (one line, not empty) and save it."""
+        self.conversation.rename(title)
+        self.save()
+
+    def planned_model(self) -> str:
+        """The model the next prompt goes to, as far as is known without asking the host:
+        the conversation's, else the configured default; "" means the first installed one."""
+        return self.conversation.model or self.ctx.config.inference.model
+
+    # --- the public internet ----------------------------------------------------
+
+    def check_destination(self) -> HostTarget:
+        """Where the next prompt goes; PublicHostUnconfirmed if the person must allow it first."""
+        target = self.target()
+        if (
+            target.locality.is_public
+            and self.ctx.config.privacy.confirm_public
+            and self.conversation.options.get("public_ok") != target.url
+        ):
+            raise PublicHostUnconfirmed(target)
+        return target
+
+    def allow_public(self, target: HostTarget) -> None:
+        """The person said yes: prompts of this conversation may go to ``target`` from now on."""
+        self.conversation.options["public_ok"] = target.url
 
     # --- what goes to the model ----------------------------------------------
 
@@ -88,11 +184,9 @@ class ChatSession:
 
     async def resolve_model(self, backend: Backend) -> str:
         """The conversation's model, else the configured default, else the first installed."""
-        if self.conversation.model:
-            return self.conversation.model
-        default = self.ctx.config.inference.model
-        if default:
-            return default
+        planned = self.planned_model()
+        if planned:
+            return planned
         models = await backend.list_models()
         if not models:
             raise NoModel(f"no model is installed on {backend.name}: pull one with 'sovtui models pull qwen3:0.6b'")
@@ -118,6 +212,7 @@ class ChatSession:
     def send(self, text: str) -> AsyncIterator[ReplyEvent]:
         if not text.strip():
             raise UsageError("nothing to send: the prompt is empty")
+        self.check_destination()
         self.conversation.messages.append(Message("user", text))
         self.conversation.touch()
         self.save()
@@ -126,10 +221,13 @@ class ChatSession:
     def regenerate(self) -> AsyncIterator[ReplyEvent]:
         """Replace the last reply with a new one."""
         messages = self.conversation.messages
-        while messages and messages[-1].role == "assistant":
-            messages.pop()
-        if not messages or messages[-1].role != "user":
+        keep = len(messages)
+        while keep and messages[keep - 1].role == "assistant":
+            keep -= 1
+        if not keep or messages[keep - 1].role != "user":
             raise UsageError("there is no prompt to answer again")
+        self.check_destination()
+        del messages[keep:]
         self.save()
         return self._reply()
 
@@ -140,6 +238,7 @@ class ChatSession:
             raise UsageError("only your own prompts can be edited")
         if not text.strip():
             raise UsageError("nothing to send: the prompt is empty")
+        self.check_destination()
         del messages[index + 1 :]
         messages[index].content = text
         self.conversation.touch()

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sovtui.chat.models import Conversation, _parse_time, to_markdown
+from sovtui.chat.models import Conversation, _parse_time
 from sovtui.errors import SovtuiError
 from sovtui.files import atomic_write, locked
 from sovtui.paths import Paths
@@ -204,12 +204,6 @@ class ConversationStore:
             if any(needle in m.content.casefold() for m in conversation.messages):
                 hits.append(summary)
         return hits
-
-    def export(self, conversation_id: str, fmt: str = "md") -> str:
-        conversation = self.load(conversation_id)
-        if fmt == "json":
-            return json.dumps(conversation.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        return to_markdown(conversation)
 
 
 #: Fields of a conversation that one process may change while another adds messages.

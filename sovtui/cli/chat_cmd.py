@@ -18,13 +18,14 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run
-from sovtui.cli.output import json_text, print_json, print_table
+from sovtui.cli.output import print_json, print_table
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line, safe_text
 
 if TYPE_CHECKING:
-    from sovtui.chat.session import ReplyEvent
+    from sovtui.chat.models import Message
+    from sovtui.chat.session import ChatSession, ReplyEvent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -106,32 +107,26 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("nothing to send: give a PROMPT or pipe text on stdin")
     store = ConversationStore(ctx.paths)
     if args.continue_id:
-        conversation = store.load(args.continue_id)
-        session = ChatSession(ctx, conversation, host_name=args.host, store=store)
-        if args.persona is not None:
-            from sovtui.chat.personas import prompt_of
-
-            prompt_of(ctx.config, args.persona)
-            conversation.persona = args.persona
-        if args.model:
-            conversation.model = args.model
+        session = ChatSession(ctx, store.load(args.continue_id), host_name=args.host, store=store)
     else:
-        session = ChatSession.new(ctx, model=args.model, persona=args.persona, host_name=args.host)
-        session.store = store
-    options = session.conversation.options
+        session = ChatSession.new(ctx, persona=args.persona, host_name=args.host, store=store)
+    settings = session.settings()
+    settings.model = args.model or settings.model
+    settings.persona = settings.persona if args.persona is None else args.persona
     for key, value in (("temperature", args.temperature), ("seed", args.seed), ("num_ctx", args.num_ctx), ("keep_alive", args.keep_alive), ("think", args.think)):
         if value is not None:
-            options[key] = value
+            settings.options[key] = value
+    session.configure(settings)
 
     target = session.target()
     warn = " — leaves your network" if target.locality.is_public else ""
     print(f"→ {safe_line(target.label)}{warn}", file=sys.stderr, flush=True)
-    _confirm_public(ctx, session.conversation, target, args.yes)
+    _allow_public(session, args.yes)
 
     out = sys.stdout
     writer = ReplyWriter(out, sys.stderr, dim=is_tty(sys.stderr))
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> Message:
         async for event in session.send(prompt):
             if not args.json:
                 writer.write(event)
@@ -192,18 +187,20 @@ class ReplyWriter:
             self.out.flush()
 
 
-def _confirm_public(ctx: Context, conversation, target, yes: bool) -> None:  # type: ignore[no-untyped-def]
-    """Once per conversation, ask before a prompt goes to the public internet."""
-    if not target.locality.is_public or not ctx.config.privacy.confirm_public:
-        return
-    if conversation.options.get("public_ok") == target.url:
-        return
-    if not yes:
-        if not is_tty(sys.stdin):
-            raise UsageError(f"{target.url} is on the public internet: add --yes to send your prompt there")
-        if not confirm(f"send this prompt to {target.url}, on the public internet?"):
-            raise UsageError("nothing sent")
-    conversation.options["public_ok"] = target.url
+def _allow_public(session: ChatSession, yes: bool) -> None:
+    """Ask the person when the session says the prompt needs their yes (a public host)."""
+    from sovtui.chat.session import PublicHostUnconfirmed
+
+    try:
+        session.check_destination()
+    except PublicHostUnconfirmed as need:
+        url = need.target.url
+        if not yes:
+            if not is_tty(sys.stdin):
+                raise UsageError(f"{url} is on the public internet: add --yes to send your prompt there") from None
+            if not confirm(f"send this prompt to {url}, on the public internet?"):
+                raise UsageError("nothing sent") from None
+        session.allow_public(need.target)
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
@@ -225,28 +222,23 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.export import export_text
     from sovtui.chat.store import ConversationStore
 
-    print(safe_text(ConversationStore(ctx.paths).export(args.id, "md")), end="")
+    print(safe_text(export_text(ConversationStore(ctx.paths).load(args.id), "md")), end="")
     return 0
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    from pathlib import Path
-
+    from sovtui.chat.export import export_text, export_to_file
     from sovtui.chat.store import ConversationStore
-    from sovtui.files import atomic_write
 
-    store = ConversationStore(ctx.paths)
-    if args.format == "json":
-        # Escaped where it matters, so the same JSON is faithful and safe to show.
-        text = json_text(store.load(args.id).to_dict()) + "\n"
-    else:
-        text = store.export(args.id, "md")
+    conversation = ConversationStore(ctx.paths).load(args.id)
     if args.output:
-        atomic_write(Path(args.output), text, mode=0o600)
-        print(f"wrote {args.output}", file=sys.stderr)
+        written = export_to_file(conversation, args.output, args.format)
+        print(f"wrote {safe_line(str(written))}", file=sys.stderr)
     else:
+        text = export_text(conversation, args.format)
         # Markdown on a screen is shown safely; redirected (``> chat.md``), it is the file as it is.
         sys.stdout.write(safe_text(text) if is_tty(sys.stdout) else text)
     return 0
@@ -255,14 +247,11 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_rename(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.chat.store import ConversationStore
 
-    title = " ".join(" ".join(args.title).split())[:80]
-    if not title:
-        raise UsageError("give the new title")
     store = ConversationStore(ctx.paths)
     conversation = store.load(args.id)
-    conversation.title = title
+    conversation.rename(" ".join(args.title))
     store.save(conversation)  # merged with what other processes wrote meanwhile
-    print(f"renamed {conversation.id} to {safe_line(title)!r}")
+    print(f"renamed {conversation.id} to {safe_line(conversation.title)!r}")
     return 0
 
 
@@ -312,13 +301,8 @@ def cmd_personas_rm(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_personas_default(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.chat.personas import prompt_of
+    from sovtui.chat.personas import set_default_persona
 
-    prompt_of(ctx.config, args.name)
-
-    def change(config) -> None:  # type: ignore[no-untyped-def]
-        config.inference.persona = args.name
-
-    ctx.update_config(change)
+    set_default_persona(ctx, args.name)
     print(f"new conversations start with persona {args.name or '(none)'}")
     return 0
