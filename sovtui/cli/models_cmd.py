@@ -18,7 +18,7 @@ from sovtui.errors import UsageError
 from sovtui.text import safe_line
 
 if TYPE_CHECKING:
-    from sovtui.inference.types import PullProgress
+    from sovtui.inference.types import LoadedModel, ModelInfo, PullProgress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,7 +81,7 @@ def _size(n: int) -> str:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> list[ModelInfo]:
         async with ctx.backend(args.host) as backend:
             return await backend.list_models()
 
@@ -127,6 +127,9 @@ def pull_line(progress: PullProgress) -> str:
 
 
 def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.inference.models import check_model_name
+
+    args.name = check_model_name(args.name)
     target = ctx.host(args.host)
     tty = is_tty(sys.stderr)
     print(f"pulling {args.name} onto {safe_line(target.label)}", file=sys.stderr)
@@ -171,17 +174,15 @@ def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
             print("nothing deleted", file=sys.stderr)
             return 1
 
-    async def go() -> None:
-        async with ctx.backend(args.host) as backend:
-            await backend.delete(args.name)
+    from sovtui.inference.models import delete_model
 
-    run(go())
+    run(delete_model(ctx, args.name, args.host))
     print(f"deleted {args.name} from {target.name}")
     return 0
 
 
 def cmd_ps(args: argparse.Namespace, ctx: Context) -> int:
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> list[LoadedModel]:
         async with ctx.backend(args.host) as backend:
             return await backend.ps()
 
@@ -213,11 +214,9 @@ def cmd_ps(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
-    async def go():  # type: ignore[no-untyped-def]
-        async with ctx.backend(args.host) as backend:
-            return await backend.show(args.name)
+    from sovtui.inference.models import model_details
 
-    details = run(go())
+    details = run(model_details(ctx, args.name, args.host))
     data = {
         "name": details.name,
         "family": details.family,
@@ -232,8 +231,8 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json(data)
         return 0
-    for key in ("name", "family", "parameter_size", "quantization"):
-        print(f"{key}: {safe_line(data[key])}")
+    for key, value in (("name", details.name), ("family", details.family), ("parameter_size", details.parameter_size), ("quantization", details.quantization)):
+        print(f"{key}: {safe_line(value)}")
     print(f"capabilities: {safe_line(', '.join(details.capabilities)) or '-'}")
     print(f"context_length: {details.context_length or '-'}")
     print(f"license: {safe_line((details.license.splitlines() or ['-'])[0])}")
@@ -254,32 +253,18 @@ def cmd_cp(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_unload(args: argparse.Namespace, ctx: Context) -> int:
-    async def go() -> None:
-        async with ctx.backend(args.host) as backend:
-            await backend.unload(args.name)
+    from sovtui.inference.models import unload_model
 
-    run(go())
+    run(unload_model(ctx, args.name, args.host))
     print(f"unloaded {args.name}")
     return 0
 
 
 def cmd_default(args: argparse.Namespace, ctx: Context) -> int:
-    async def go():  # type: ignore[no-untyped-def]
-        async with ctx.backend(args.host) as backend:
-            return [m.name for m in await backend.list_models()]
+    from sovtui.inference.models import set_default_model
 
-    names = run(go())
-    name = args.name if ":" in args.name else f"{args.name}:latest"
-    if name not in names and args.name not in names:
-        from sovtui.inference.errors import ModelNotFound
-
-        raise ModelNotFound(args.name, ctx.host(args.host).name)
-
-    def change(config) -> None:  # type: ignore[no-untyped-def]
-        config.inference.model = args.name
-
-    ctx.update_config(change)
-    print(f"default model: {args.name}")
+    name = run(set_default_model(ctx, args.name, args.host))
+    print(f"default model: {safe_line(name)}")
     return 0
 
 

@@ -26,8 +26,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -272,7 +271,7 @@ class Backend:
         """Free the model's memory now (keep_alive 0)."""
         await self._call(self._client.generate(model=name, prompt="", keep_alive=0), model=name)
 
-    async def pull(self, name: str) -> AsyncIterator[PullProgress]:
+    async def pull(self, name: str) -> AsyncGenerator[PullProgress, None]:
         """Download a model, yielding progress; cancel by leaving the loop."""
         progress = PullProgress(status="starting", started=time.monotonic())
         stream = None
@@ -311,7 +310,7 @@ class Backend:
         think: bool | None = None,
         keep_alive: str | int | None = None,
         tools: Sequence[Mapping[str, Any]] | None = None,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         """Stream a reply. Leaving the loop (or cancelling) closes the request.
 
         ``tools`` (Ollama's function schemas) are offered to the model; the
@@ -366,7 +365,3 @@ def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
             raise ValueError("a tool call without a name or with arguments that are not an object")
         found.append(ToolCall(_valid(str(function.name)), dict(arguments)))
     return tuple(found)
-
-
-def parse_time(value: datetime | None) -> str:
-    return value.isoformat() if value else ""

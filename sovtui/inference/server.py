@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sovtui.errors import SovtuiError
@@ -31,6 +32,9 @@ from sovtui.inference.errors import BackendError, OllamaNotInstalled
 from sovtui.inference.hosts import HostTarget
 from sovtui.net import Locality
 from sovtui.paths import Paths, ensure_private_dir
+
+if TYPE_CHECKING:
+    from sovtui.context import Context
 
 
 @dataclass
@@ -223,6 +227,16 @@ class ManagedServer:
         _reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped the Ollama server sovtui started (pid {pid})"
+
+
+async def start_server(ctx: Context, host_name: str | None = None, progress: Callable[[str, float], None] | None = None) -> ServerStatus:
+    """Start the managed ``ollama serve`` for the host (ConfigError for an unknown host, in the coroutine)."""
+    return await ctx.server(host_name).start(progress)
+
+
+async def stop_server(ctx: Context, host_name: str | None = None) -> str:
+    """Stop the ``ollama serve`` sovtui started for the host; what happened, in words."""
+    return await ctx.server(host_name).stop()
 
 
 def child_environment() -> dict[str, str]:
