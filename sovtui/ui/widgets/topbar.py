@@ -18,11 +18,17 @@ from sovtui.text import safe_line
 
 
 class TopBar(Horizontal):
+    # All of the bar's look is here. (Rules for it in the app's stylesheet
+    # would win over these whatever their specificity: they once made the
+    # status ``auto`` wide while this said ``1fr``.) The host takes the room
+    # left; the status sits beside the level, as wide as its text.
     DEFAULT_CSS = """
-    TopBar { height: 1; }
+    TopBar { dock: top; height: 1; background: $panel; color: $foreground; }
     TopBar > Static { height: 1; }
-    TopBar #topbar-status { width: 1fr; }
-    TopBar #topbar-level { width: auto; padding: 0 1; }
+    TopBar > .topbar--title { width: auto; padding: 0 1; background: $primary; color: $background; text-style: bold; }
+    TopBar > #topbar-host { width: 1fr; padding: 0 1; }
+    TopBar > #topbar-status { width: auto; padding: 0 1; color: $text-muted; }
+    TopBar > #topbar-level { width: auto; padding: 0 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -38,7 +44,7 @@ class TopBar(Horizontal):
         self.query_one("#topbar-host", Static).update(text)
 
     def set_level(self, level: int, name: str) -> None:
-        """The sovereignty level at a glance: five pips, the number and its name."""
+        """The sovereignty level at a glance: the number and four pips, one filled per level (0 to 4); its name in the tooltip."""
         pips = "●" * level + "○" * (4 - level)
         widget = self.query_one("#topbar-level", Static)
         widget.update(Text.assemble(("level ", "dim"), (f"{level}", "bold"), " ", (pips, "bold")))
