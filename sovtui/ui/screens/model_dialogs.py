@@ -1,7 +1,8 @@
 """Dialogs of the Models pane: pull a model, see a model's details, pick a host.
 
 A model's details are the host's words and host names are config's: shown
-through ``safe_line``, and never parsed as markup.
+through ``safe_line``, and never parsed as markup. What a model name may be
+is ``sovtui.inference.models``'s rule, the same ``sovtui models pull`` meets.
 """
 
 from __future__ import annotations
@@ -14,26 +15,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from sovtui.errors import UsageError
+from sovtui.inference.models import check_model_name
 from sovtui.inference.suggest import Suggestion
 from sovtui.inference.types import ModelDetails
 from sovtui.text import safe_line
-
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 70; max-width: 95%; height: auto; max-height: 90%;
-    border: thick $primary 60%; background: $surface; padding: 1 2;
-}}
-{name} .dialog--title {{ text-style: bold; padding-bottom: 1; }}
-{name} .dialog--hint {{ color: $text-muted; padding-top: 1; }}
-{name} OptionList {{ height: auto; max-height: 10; border: none; }}
-"""
+from sovtui.ui.pane import sovtui_app
 
 
 class PullDialog(ModalScreen[str | None]):
     """Type a model name, or choose one that fits this machine."""
 
-    DEFAULT_CSS = _CSS.format(name="PullDialog")
+    CSS_PATH = "model_dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pull.cancel")]
 
     def __init__(self, host_label: str, suggestions: list[Suggestion]) -> None:
@@ -51,18 +44,17 @@ class PullDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         field = self.query_one(Input)
-        field.cursor_blink = getattr(self.app, "cursor_blink", True)
+        field.cursor_blink = sovtui_app(self).cursor_blink
         field.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
-        if not name:
+        if not event.value.strip():
             self.notify("type a model name or pick one below", severity="warning")
             return
-        if any(ch.isspace() for ch in name):
-            self.notify("a model name has no spaces (e.g. qwen3:0.6b)", severity="error")
-            return
-        self.dismiss(name)
+        try:
+            self.dismiss(check_model_name(event.value))
+        except UsageError as exc:
+            self.notify(str(exc), severity="error")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -72,9 +64,7 @@ class PullDialog(ModalScreen[str | None]):
 
 
 class ModelDetailsScreen(ModalScreen[None]):
-    DEFAULT_CSS = _CSS.format(name="ModelDetailsScreen") + """
-    ModelDetailsScreen VerticalScroll { height: auto; max-height: 20; }
-    """
+    CSS_PATH = "model_dialogs.tcss"
     BINDINGS = [Binding("escape,q,enter", "close", "Close", id="details.close")]
 
     def __init__(self, details: ModelDetails) -> None:
@@ -107,7 +97,7 @@ class ModelDetailsScreen(ModalScreen[None]):
 class HostPicker(ModalScreen[str | None]):
     """Choose which configured host prompts and model commands go to."""
 
-    DEFAULT_CSS = _CSS.format(name="HostPicker")
+    CSS_PATH = "model_dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="hosts.cancel")]
 
     def __init__(self, hosts: list[tuple[str, str, str]], current: str) -> None:
