@@ -230,7 +230,7 @@ class SovtuiApp(App[int]):
         from sovtui.ui.wizard.screen import WizardScreen
 
         def finished(level: int | None) -> None:
-            self.refresh_host()
+            self.host_changed()  # the wizard may have set the default host and model
             self.refresh_level()
 
         self.push_screen(WizardScreen(), finished)
@@ -305,6 +305,10 @@ class SovtuiApp(App[int]):
     def set_host(self, name: str) -> None:
         """Send prompts and model commands to another configured host (this session)."""
         self.host_name = name
+        self.host_changed()
+
+    def host_changed(self) -> None:
+        """Where prompts go may have changed (a host chosen, the wizard, a default model): the top bar and the host-aware panes show it again."""
         self.refresh_host()
         for pane in self.query(".host-aware"):
             refresh = getattr(pane, "action_refresh", None)
@@ -312,13 +316,16 @@ class SovtuiApp(App[int]):
                 refresh()
 
     def set_status(self, text: str) -> None:
-        self.query_one(TopBar).set_status(text)
+        try:
+            self.query_one(TopBar).set_status(text)
+        except NoMatches:  # the app is closing: a pull stopped by it says so last
+            pass
 
     def on_status_changed(self, message: StatusChanged) -> None:
         self.set_status(message.text)
 
     def on_host_changed(self, message: HostChanged) -> None:
-        self.refresh_host()
+        self.host_changed()
 
     # --- theme ----------------------------------------------------------------
 

@@ -5,51 +5,46 @@ a reply streams inside a worker into its message widget, appending fragments
 rather than re-rendering the conversation; escape cancels the worker, which
 closes the HTTP stream and keeps the partial reply (saved, marked
 interrupted). The line above the prompt always says which model and which
-host, and where that host is, will receive the prompt.
+host, and where that host is, will receive the prompt; it is drawn again
+whenever that may have changed (another host, the setup wizard, a new
+default model: ``action_refresh``).
 
-Outside text (replies, thinking, model names, titles) is made safe where it
-is shown: in ``MessageWidget`` and ``ConversationList``, and here for the
-info line and the rename box.
+The pane shows and routes; the rules are ``sovtui.chat``'s, and what it asks
+the person (a public host's yes, settings, rename, delete, export, personas)
+is in ``chat_actions``. Outside text (replies, thinking, model names, titles)
+is made safe where it is shown: ``MessageWidget``, ``ConversationList``,
+``ChatInfo``.
 """
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
+from textual.containers import Vertical
 from textual.worker import Worker
 
-from sovtui.chat.models import Conversation, Message
+from sovtui.chat.models import Conversation
 from sovtui.chat.session import ChatSession
-from sovtui.chat.store import ConversationStore, Summary
+from sovtui.chat.store import ConversationStore, Problem, Summary
 from sovtui.errors import SovtuiError
-from sovtui.text import safe_line
+from sovtui.ui.panes.chat_actions import ChatActions, Reply, open_reply
+from sovtui.ui.widgets.chat_info import ChatInfo
 from sovtui.ui.widgets.chat_input import ChatInput
 from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
-from sovtui.ui.widgets.reply_painter import ReplyPainter
-
+from sovtui.ui.widgets.reply_painter import paint_reply
 
 #: How often a streaming reply is redrawn: smooth to the eye, cheap over SSH.
 FRAME_RATE = 30
+STREAMING = "a reply is still streaming: esc stops it"
 
 
-class ChatPane(Horizontal):
-    DEFAULT_CSS = """
-    ChatPane { height: 1fr; }
-    ChatPane #chat-main { width: 1fr; height: 1fr; }
-    ChatPane #chat-info { height: 1; padding: 0 1; color: $text-muted; }
-    ChatPane.-narrow ConversationList { display: none; }
-    ChatPane.-hide-list ConversationList { display: none; }
-    """
+class ChatPane(ChatActions):
+    CSS_PATH = "chat.tcss"
 
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop", show=False),
@@ -77,29 +72,21 @@ class ChatPane(Horizontal):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.session: ChatSession | None = None
+        self._session: ChatSession | None = None
+        self._store: ConversationStore | None = None
         self.reply_worker: Worker[None] | None = None
         self.editing: int | None = None
         self._sending = False
-        self._store: ConversationStore | None = None
-
-    # --- layout ---------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ConversationList(id="conversations")
+        yield ConversationList(id="conversations", cursor_blink=self.sovtui.cursor_blink)
         with Vertical(id="chat-main"):
             yield MessageLog(id="messages")
-            yield Static("", id="chat-info")
+            yield ChatInfo("", id="chat-info")
             yield ChatInput(placeholder="Message · enter sends · ctrl+j new line", id="prompt")
 
     def on_mount(self) -> None:
-        self.query_one(ChatInput).cursor_blink = getattr(self.app, "cursor_blink", True)
-        try:
-            self.session = ChatSession.new(self.ctx, host_name=self.host_name)
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
-            self.session = ChatSession(self.ctx, Conversation(), host_name=self.host_name)
-        self.session.store = self.store
+        self.query_one(ChatInput).cursor_blink = self.sovtui.cursor_blink
         self.update_info()
         self.load_list()
 
@@ -110,61 +97,62 @@ class ChatPane(Horizontal):
         self.query_one(ChatInput).focus()
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
-        return self.app.ctx  # type: ignore[attr-defined]
-
-    @property
-    def host_name(self) -> str | None:
-        return getattr(self.app, "host_name", None)
-
-    @property
     def store(self) -> ConversationStore:
         if self._store is None:
             self._store = ConversationStore(self.ctx.paths)
         return self._store
 
+    @property
+    def session(self) -> ChatSession:
+        """The conversation on screen: a new one until another is opened."""
+        if self._session is None:
+            self._session = self._new_session()
+        return self._session
+
+    def _new_session(self) -> ChatSession:
+        host = self.sovtui.host_name
+        try:
+            return ChatSession.new(self.ctx, host_name=host, store=self.store)
+        except SovtuiError as exc:  # the default persona is gone from config.toml: said, and left out
+            self.notify(str(exc), severity="error")
+            return ChatSession(self.ctx, Conversation(), host_name=host, store=self.store)
+
+    def _streaming(self) -> bool:
+        """True (and said) while a reply streams: the conversation cannot change under it."""
+        if self.reply_worker is not None:
+            self.notify(STREAMING, severity="warning")
+        return self.reply_worker is not None
+
     # --- the info line ----------------------------------------------------------
 
     def update_info(self) -> None:
-        info = self.query_one("#chat-info", Static)
-        if self.session is None:
-            return
-        conversation = self.session.conversation
+        info, session = self.query_one(ChatInfo), self.session
         try:
-            target = self.session.target()
+            target = session.target()
         except SovtuiError as exc:
-            info.update(Text(safe_line(str(exc))))
+            info.show_problem(str(exc))
             return
-        model = conversation.model or self.ctx.config.inference.model or "first installed model"
-        text = Text()
-        text.append(safe_line(model), style="bold")
-        if conversation.persona:
-            text.append(f" · {safe_line(conversation.persona)}")
-        text.append(" → ")
-        text.append(safe_line(target.name), style="bold")
-        text.append(f" ({target.locality.label})", style="bold red" if target.locality.is_public else "")
-        if self.editing is not None:
-            text.append("  editing an earlier prompt: enter resends, esc cancels", style="italic")
-        info.update(text)
+        info.show_target(target, model=session.planned_model(), persona=session.conversation.persona, editing=self.editing is not None)
 
     def action_refresh(self) -> None:
-        """The host changed (``app.set_host``)."""
-        if self.session is not None and self.reply_worker is None:
-            self.session.host_name = self.host_name
+        """Where prompts go may have changed (the app's host, the wizard, the default model)."""
+        if self.reply_worker is None:
+            self.session.host_name = self.sovtui.host_name
         self.update_info()
 
     # --- the conversation list ----------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="chat-list")
-    def load_list(self, query: str = "") -> None:
-        summaries = self.store.search(query) if query else self.store.summaries()
-        problems = list(self.store.problems)
-        self.app.call_from_thread(self._show_list, summaries, problems)
+    @work(group="chat-list", exclusive=True, exit_on_error=False, description="list the saved conversations")
+    async def load_list(self, query: str = "") -> None:
+        def read() -> tuple[list[Summary], list[Problem]]:
+            return self.store.search(query), list(self.store.problems)
 
-    def _show_list(self, summaries: list[Summary], problems: list[Any]) -> None:
-        current = self.session.conversation.id if self.session else None
+        found = await self.attempt(read)
+        if found is None:
+            return
+        summaries, problems = found
         items = [ConversationItem(s.id, s.title, s.updated, s.model) for s in summaries]
-        self.query_one(ConversationList).set_items(items, selected=current)
+        self.query_one(ConversationList).set_items(items, selected=self.session.conversation.id)
         for problem in problems:
             self.notify(str(problem), severity="warning", timeout=8)
 
@@ -174,23 +162,20 @@ class ChatPane(Horizontal):
     def on_conversation_list_chosen(self, event: ConversationList.Chosen) -> None:
         self.open_conversation(event.conversation_id)
 
-    @work(exclusive=True, group="chat-open")
+    @work(group="chat-open", exclusive=True, exit_on_error=False, description="open a saved conversation")
     async def open_conversation(self, conversation_id: str) -> None:
         if await self._open(conversation_id):
             self.focus_default()
 
     async def _open(self, conversation_id: str) -> bool:
-        if self.reply_worker is not None:
-            self.notify("a reply is still streaming: esc stops it", severity="warning")
+        if self._streaming():
             return False
-        if self.session is not None and self.session.conversation.id == conversation_id:
+        if self.session.conversation.id == conversation_id:
             return True
-        try:
-            conversation = await asyncio.to_thread(self.store.load, conversation_id)
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
+        conversation = await self.attempt(lambda: self.store.load(conversation_id))
+        if conversation is None:
             return False
-        self.session = ChatSession(self.ctx, conversation, host_name=self.host_name, store=self.store)
+        self._session = ChatSession(self.ctx, conversation, host_name=self.sovtui.host_name, store=self.store)
         self.editing = None
         await self.show_messages()
         self.update_info()
@@ -203,134 +188,61 @@ class ChatPane(Horizontal):
             await self.run_action(event.action)
 
     async def show_messages(self) -> None:
-        assert self.session is not None
         messages = self.session.conversation.messages
-        await self.query_one(MessageLog).show(len(messages), lambda i: self._widget_for(i, messages[i]))
-
-    def _widget_for(self, index: int, message: Message) -> MessageWidget:
-        label = "you" if message.role == "user" else (message.model or message.role)
-        return MessageWidget(
-            index=index,
-            role=message.role,
-            label=label,
-            content=message.content,
-            thinking=message.thinking,
-            stats=message.stats if message.role == "assistant" else "",
-            interrupted=message.interrupted,
-        )
+        await self.query_one(MessageLog).show(len(messages), lambda i: MessageWidget.of(i, messages[i]))
 
     # --- sending ----------------------------------------------------------------
 
     def on_chat_input_submitted(self, event: ChatInput.Submitted) -> None:
         event.stop()
-        if self.session is None or self._sending:
-            return
-        if self.reply_worker is not None:
-            self.notify("a reply is still streaming: esc stops it", severity="warning")
+        if self._sending or self._streaming():
             return
         self._sending = True
         self._submit(event.text)
 
-    @work(group="chat-submit")
+    @work(group="chat-send", exit_on_error=False, description="send a prompt")
     async def _submit(self, text: str) -> None:
         try:
-            if await self._public_ok():
-                await self._send(text)
+            session, editing = self.session, self.editing
+            if editing is None:
+                stream = await open_reply(self, session, lambda: session.send(text))
+            else:
+                stream = await open_reply(self, session, lambda: session.edit(editing, text))
+            if stream is None:
+                return  # refused or not allowed: the prompt stays in the box
+            log = self.query_one(MessageLog)
+            if editing is not None:
+                await log.truncate(editing)
+            self.editing = None
+            self.query_one(ChatInput).clear()
+            index = len(session.conversation.messages) - 1
+            await log.add(MessageWidget.of(index, session.conversation.messages[index]))
+            self.update_info()
+            await self._start_reply(stream)
         finally:
             self._sending = False
 
-    async def _send(self, text: str) -> None:
-        assert self.session is not None
-        self.query_one(ChatInput).clear()
-        session = self.session
-        try:
-            if self.editing is not None:
-                index, self.editing = self.editing, None
-                stream = session.edit(index, text)
-                await self.query_one(MessageLog).truncate(index)
-                await self.query_one(MessageLog).add(self._widget_for(index, session.conversation.messages[index]))
-            else:
-                stream = session.send(text)
-                index = len(session.conversation.messages) - 1
-                await self.query_one(MessageLog).add(self._widget_for(index, session.conversation.messages[index]))
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.update_info()
-        await self._start_reply(stream)
-
-    async def _public_ok(self) -> bool:
-        """Ask once per conversation before a prompt leaves for the public internet."""
-        assert self.session is not None
-        try:
-            target = self.session.target()
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
-            return False
+    async def _start_reply(self, stream: Reply) -> None:
         conversation = self.session.conversation
-        if not target.locality.is_public or not self.ctx.config.privacy.confirm_public:
-            return True
-        if conversation.options.get("public_ok") == target.url:
-            return True
-        from sovtui.ui.screens.dialogs import ConfirmDialog
-
-        answer = await self.app.push_screen_wait(
-            ConfirmDialog(
-                f"Send this prompt to {target.name}?",
-                f"{target.url} is on the public internet: your words leave your network. "
-                "You will not be asked again in this conversation.",
-                confirm_label="Send",
-                danger=True,
-            )
-        )
-        if answer:
-            conversation.options["public_ok"] = target.url
-        return bool(answer)
-
-    async def _start_reply(self, stream: Any) -> None:
-        assert self.session is not None
-        model = self.session.conversation.model or "…"
-        index = len(self.session.conversation.messages)
-        widget = MessageWidget(index=index, role="assistant", label=model)
+        widget = MessageWidget(index=len(conversation.messages), role="assistant", label=conversation.model or "…")
         await self.query_one(MessageLog).add(widget)
-        self.reply_worker = self.run_worker(self._stream_reply(stream, widget), group="chat-reply", exclusive=True)
+        self.reply_worker = self._stream_reply(stream, widget)
 
-    async def _stream_reply(self, stream: Any, widget: MessageWidget) -> None:
-        """Read the reply as fast as it comes; a ``ReplyPainter`` shows it at most ``FRAME_RATE`` times a second."""
-        message: Message | None = None
-        painter = ReplyPainter(widget, FRAME_RATE)
-        try:
-            async for event in stream:
-                message = event.message
-                if widget.label == "…" and message.model:
-                    widget.set_label(message.model)
-                if event.kind in ("content", "thinking"):
-                    painter.add(event.kind, event.text)
-                elif event.kind == "finished":
-                    await painter.close()  # the end on screen now; the save to disk follows
-            await painter.close()
-        except asyncio.CancelledError:
-            await painter.close()
-            await self._finish(widget, message, interrupted=True)
-            raise
-        except SovtuiError as exc:
-            await painter.close()
-            await self._finish(widget, message, interrupted=True)
-            if message is None or not message.content:
-                await widget.remove()
+    @work(group="chat-reply", exclusive=True, exit_on_error=False, description="stream a reply")
+    async def _stream_reply(self, stream: Reply, widget: MessageWidget) -> None:
+        """Read the reply as fast as it comes; it is painted at most ``FRAME_RATE`` times a second."""
+
+        def failed(exc: SovtuiError) -> None:  # what arrived stays, marked interrupted
+            if not widget.content:
+                widget.remove()
             self.notify(str(exc), severity="error", timeout=10)
-        else:
-            await self._finish(widget, message, interrupted=False)
+
+        try:
+            await self.attempt(paint_reply(widget, stream, FRAME_RATE), on_error=failed)
         finally:
             self.reply_worker = None
             self.update_info()
             self.load_list()
-
-    async def _finish(self, widget: MessageWidget, message: Message | None, *, interrupted: bool) -> None:
-        if message is None:
-            await widget.finish(content=widget.content, thinking=widget.thinking, stats="", interrupted=interrupted)
-            return
-        await widget.finish(content=message.content, thinking=message.thinking, stats=message.stats, interrupted=interrupted)
 
     # --- actions -------------------------------------------------------------------
 
@@ -339,48 +251,36 @@ class ChatPane(Horizontal):
             self.editing = None
             self.query_one(ChatInput).clear()
             self.update_info()
-            return
-        if self.reply_worker is not None:
+        elif self.reply_worker is not None:
             self.reply_worker.cancel()
 
     async def action_new(self) -> None:
-        if self.reply_worker is not None:
-            self.notify("a reply is still streaming: esc stops it", severity="warning")
+        if self._streaming():
             return
-        try:
-            self.session = ChatSession.new(self.ctx, host_name=self.host_name)
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.session.store = self.store
+        self._session = self._new_session()
         self.editing = None
         await self.show_messages()
         self.update_info()
         self.focus_default()
 
+    @work(group="chat-send", exit_on_error=False, description="ask for the last reply again")
     async def action_regenerate(self) -> None:
-        if self.session is None or self.reply_worker is not None:
+        session = self.session
+        if self.reply_worker is not None or self._sending:
             return
-        try:
-            stream = self.session.regenerate()
-        except SovtuiError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        await self.query_one(MessageLog).truncate(len(self.session.conversation.messages))
-        await self._start_reply(stream)
+        stream = await open_reply(self, session, session.regenerate)
+        if stream is not None:
+            await self.query_one(MessageLog).truncate(len(session.conversation.messages))
+            await self._start_reply(stream)
 
     def action_edit_last(self) -> None:
-        if self.session is None:
-            return
-        for index in range(len(self.session.conversation.messages) - 1, -1, -1):
-            if self.session.conversation.messages[index].role == "user":
-                self.begin_edit(index)
-                return
+        messages = self.session.conversation.messages
+        last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
+        if last is not None:
+            self.begin_edit(last)
 
     def begin_edit(self, index: int) -> None:
-        assert self.session is not None
-        if self.reply_worker is not None:
-            self.notify("a reply is still streaming: esc stops it", severity="warning")
+        if self._streaming():
             return
         message = self.session.conversation.messages[index]
         if message.role != "user":
@@ -402,153 +302,3 @@ class ChatPane(Horizontal):
     def action_search(self) -> None:
         self.remove_class("-hide-list")
         self.query_one(ConversationList).action_search()
-
-    @work(exclusive=True, group="chat-options")
-    async def action_options(self) -> None:
-        from sovtui.ui.screens.chat_options import ChatOptionsScreen
-
-        if self.session is None:
-            return
-        models: list[str] = []
-        try:
-            async with self.ctx.backend(self.host_name) as backend:
-                models = [m.name for m in await backend.list_models()]
-        except SovtuiError as exc:
-            self.notify(f"{exc} (the model list is empty)", severity="warning")
-        conversation = self.session.conversation
-        result = await self.app.push_screen_wait(
-            ChatOptionsScreen(
-                models=models,
-                model=conversation.model,
-                personas=sorted(self.ctx.config.personas),
-                persona=conversation.persona,
-                options=dict(conversation.options),
-            )
-        )
-        if result is None:
-            return
-        conversation.model = result["model"]
-        conversation.persona = result["persona"]
-        conversation.options = result["options"]
-        if conversation.messages:
-            self.session.save()
-        self.update_info()
-
-    def action_rename(self) -> None:
-        from sovtui.ui.screens.dialogs import TextDialog
-
-        if self.session is None:
-            return
-        conversation = self.session.conversation
-
-        def renamed(title: str | None) -> None:
-            if title is None or not title.strip():
-                return
-            conversation.title = " ".join(title.split())[:80]
-            self.session.save()  # type: ignore[union-attr]
-            self.load_list()
-
-        self.app.push_screen(TextDialog("Rename conversation", value=safe_line(conversation.title)), renamed)
-
-    def action_delete(self) -> None:
-        from sovtui.ui.screens.dialogs import ConfirmDialog
-
-        if self.session is None:
-            return
-        conversation = self.session.conversation
-        highlighted = self.query_one(ConversationList).highlighted_id
-        target_id = (highlighted if self.query_one(ConversationList).has_focus_within else None) or conversation.id
-        if not self.store.path_of(target_id).exists():
-            self.notify("this conversation is not saved yet", severity="warning")
-            return
-
-        async def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            await asyncio.to_thread(self.store.delete, target_id)
-            if target_id == conversation.id:
-                await self.action_new()
-            self.load_list()
-            self.notify("conversation deleted")
-
-        self.app.push_screen(
-            ConfirmDialog("Delete this conversation?", "Its file is removed from your data folder.", confirm_label="Delete", danger=True),
-            answered,
-        )
-
-    def action_export(self) -> None:
-        from sovtui.ui.screens.dialogs import TextDialog
-
-        if self.session is None or not self.session.conversation.messages:
-            self.notify("nothing to export yet", severity="warning")
-            return
-        conversation = self.session.conversation
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            from sovtui.chat.models import to_markdown
-            from sovtui.files import atomic_write
-
-            target = Path(path).expanduser()
-            try:
-                atomic_write(target, to_markdown(conversation))
-            except OSError as exc:
-                self.notify(f"cannot write {target}: {exc.strerror}", severity="error")
-                return
-            self.notify(f"exported to {target}")
-
-        self.app.push_screen(TextDialog("Export to Markdown", value=f"~/sovtui-{conversation.id}.md"), chosen)
-
-    # --- personas ---------------------------------------------------------------------
-
-    def action_new_persona(self) -> None:
-        from sovtui.ui.screens.dialogs import TextDialog
-
-        def named(name: str | None) -> None:
-            if name:
-                self._ask_prompt(name.strip(), "")
-
-        self.app.push_screen(TextDialog("New persona: its name"), named)
-
-    def _ask_prompt(self, name: str, current: str) -> None:
-        from sovtui.chat.personas import set_persona
-        from sovtui.ui.screens.dialogs import TextDialog
-
-        def prompted(prompt: str | None) -> None:
-            if prompt is None:
-                return
-            try:
-                set_persona(self.ctx, name, prompt)
-            except SovtuiError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"persona {name} saved")
-
-        self.app.push_screen(TextDialog(f"Persona {name}: its system prompt", value=current), prompted)
-
-    def _pick_persona(self, title: str, then: Any) -> None:
-        from sovtui.ui.screens.dialogs import ChoiceDialog
-
-        personas = self.ctx.config.personas
-        if not personas:
-            self.notify("no personas yet", severity="warning")
-            return
-        choices = [(name, f"{name}  [dim]{p.prompt[:50]}[/]") for name, p in sorted(personas.items())]
-        self.app.push_screen(ChoiceDialog(title, choices), lambda name: name and then(name))
-
-    def action_edit_persona(self) -> None:
-        self._pick_persona("Edit which persona?", lambda name: self._ask_prompt(name, self.ctx.config.personas[name].prompt))
-
-    def action_delete_persona(self) -> None:
-        from sovtui.chat.personas import delete_persona
-
-        def chosen(name: str) -> None:
-            try:
-                delete_persona(self.ctx, name)
-            except SovtuiError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.notify(f"persona {name} deleted")
-
-        self._pick_persona("Delete which persona?", chosen)

@@ -1,12 +1,12 @@
 """Per-conversation settings: model, persona and the options sent to Ollama.
 
 Model names come from the host: each choice shows ``safe_line`` of the name
-and keeps the real name as its value.
+and keeps the real name as its value. What a typed option means is the
+session's (``parse_option``); the persona is checked when the settings are
+applied (``ChatSession.configure``).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,34 +15,25 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from sovtui.chat.session import TYPED_OPTIONS, ChatSettings, parse_option
+from sovtui.errors import UsageError
 from sovtui.text import safe_line
+from sovtui.ui.pane import sovtui_app
 
 
-class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
-    """Returns {"model", "persona", "options"} or None when cancelled."""
+class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
+    """The settings chosen, or None when cancelled."""
 
-    DEFAULT_CSS = """
-    ChatOptionsScreen { align: center middle; }
-    ChatOptionsScreen > Vertical {
-        width: 72; max-width: 98%; height: auto; max-height: 95%;
-        border: thick $primary 60%; background: $surface; padding: 0 1;
-    }
-    ChatOptionsScreen Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 3; height: auto; }
-    ChatOptionsScreen Label { padding: 1 0 0 0; }
-    ChatOptionsScreen .title { text-style: bold; padding: 1 0 0 0; }
-    ChatOptionsScreen .hint { color: $text-muted; }
-    ChatOptionsScreen Horizontal { height: auto; align-horizontal: right; }
-    ChatOptionsScreen Button { margin-left: 1; }
-    """
+    CSS_PATH = "chat_options.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="chat_options.cancel")]
 
-    def __init__(self, *, models: list[str], model: str, personas: list[str], persona: str, options: dict[str, Any]) -> None:
+    def __init__(self, *, models: list[str], personas: list[str], settings: ChatSettings) -> None:
         super().__init__()
         self.models = models
-        self.model = model
         self.personas = personas
-        self.persona = persona
-        self.options = options
+        self.model = settings.model
+        self.persona = settings.persona
+        self.options = settings.options
 
     def compose(self) -> ComposeResult:
         def value(key: str) -> str:
@@ -78,7 +69,7 @@ class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         for field in self.query(Input):
-            field.cursor_blink = getattr(self.app, "cursor_blink", True)
+            field.cursor_blink = sovtui_app(self).cursor_blink
         self.query_one("#model", Select).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -91,17 +82,15 @@ class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
         self.action_save()
 
     def action_save(self) -> None:
-        options: dict[str, Any] = {k: v for k, v in self.options.items() if k not in ("temperature", "num_ctx", "seed", "keep_alive", "think")}
-        parsers: dict[str, Any] = {"temperature": float, "num_ctx": int, "seed": int, "keep_alive": str}
-        for key, parse in parsers.items():
+        options = {k: v for k, v in self.options.items() if k not in (*TYPED_OPTIONS, "think")}
+        for key in TYPED_OPTIONS:
             raw = self.query_one(f"#{key}", Input).value.strip()
             if not raw:
                 continue
             try:
-                options[key] = parse(raw)
-            except ValueError:
-                kind = "a number" if parse is float else "a whole number"
-                self.notify(f"{key.replace('_', ' ')}: expected {kind}, got {raw!r}", severity="error")
+                options[key] = parse_option(key, raw)
+            except UsageError as exc:
+                self.notify(str(exc), severity="error")
                 self.query_one(f"#{key}", Input).focus()
                 return
         think = self.query_one("#think", Select).value
@@ -110,11 +99,11 @@ class ChatOptionsScreen(ModalScreen[dict[str, Any] | None]):
         model = self.query_one("#model", Select).value
         persona = self.query_one("#persona", Select).value
         self.dismiss(
-            {
-                "model": "" if model is Select.BLANK else str(model),
-                "persona": "" if persona is Select.BLANK else str(persona),
-                "options": options,
-            }
+            ChatSettings(
+                model="" if model is Select.BLANK else str(model),
+                persona="" if persona is Select.BLANK else str(persona),
+                options=options,
+            )
         )
 
     def action_cancel(self) -> None:

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from sovtui.text import safe_line, safe_text
+from sovtui.ui.pane import sovtui_app
 
 
 def event_json(event: dict[str, Any]) -> str:
@@ -27,17 +28,7 @@ def event_json(event: dict[str, Any]) -> str:
 
 
 class TextViewScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    TextViewScreen { align: center middle; }
-    TextViewScreen > Vertical {
-        width: 90%; max-width: 100; height: auto; max-height: 95%;
-        background: $surface; border: thick $primary 60%; padding: 0 1;
-    }
-    TextViewScreen .title { text-style: bold; }
-    TextViewScreen .summary { padding-bottom: 1; }
-    TextViewScreen TextArea { height: auto; max-height: 14; }
-    TextViewScreen .hint { color: $text-muted; }
-    """
+    CSS_PATH = "text_view.tcss"
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="text_view.close"),
         Binding("c", "copy", "Copy", id="text_view.copy"),
@@ -57,7 +48,7 @@ class TextViewScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
-        area.cursor_blink = getattr(self.app, "cursor_blink", True)
+        area.cursor_blink = sovtui_app(self).cursor_blink
         area.focus()
 
     def action_copy(self) -> None:

@@ -87,17 +87,18 @@ class ConversationList(Vertical):
             super().__init__()
             self.query = query
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, cursor_blink: bool = True) -> None:
         super().__init__(id=id)
         self.items: list[ConversationItem] = []
         self.now: datetime | None = None  # fixed in tests for stable snapshots
+        self.cursor_blink = cursor_blink
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ search", id="conversation-search")
         yield OptionList(id="conversation-options")
 
     def on_mount(self) -> None:
-        self.query_one(Input).cursor_blink = getattr(self.app, "cursor_blink", True)
+        self.query_one(Input).cursor_blink = self.cursor_blink
 
     def set_items(self, items: list[ConversationItem], *, selected: str | None = None) -> None:
         self.items = items

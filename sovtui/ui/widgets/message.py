@@ -29,8 +29,10 @@ from sovtui.text import safe_line, safe_text
 from sovtui.ui.widgets.paragraph_cut import find_cut
 
 if TYPE_CHECKING:  # Markdown is imported when the first reply is shown, not at start-up
-    from textual.widgets import Markdown
-    from textual.widgets._markdown import MarkdownStream
+    from textual.widgets import Collapsible, Markdown
+    from textual.widgets.markdown import MarkdownStream
+
+    from sovtui.chat.models import Message
 
 #: A streaming paragraph is cut into pieces once its live part is longer than
 #: this: about a dozen lines at 80 columns, a millisecond or two to lay out.
@@ -114,6 +116,20 @@ class MessageWidget(Vertical, can_focus=True):
         self._pieces: list[Markdown] = []  # while streaming: the reply's Markdown pieces, the last one live
         self._thinking_stream: MarkdownStream | None = None
 
+    @classmethod
+    def of(cls, index: int, message: Message) -> MessageWidget:
+        """The widget for a saved message (the ``index``-th of its conversation)."""
+        assistant = message.role == "assistant"
+        return cls(
+            index=index,
+            role=message.role,
+            label="you" if message.role == "user" else (message.model or message.role),
+            content=message.content,
+            thinking=message.thinking,
+            stats=message.stats if assistant else "",
+            interrupted=message.interrupted,
+        )
+
     # A long conversation mounts many of these, and every widget costs style
     # and layout work: a message mounts only the parts it has. A prompt is
     # plain text (a Static); only replies are Markdown; the thinking fold,
@@ -135,7 +151,7 @@ class MessageWidget(Vertical, can_focus=True):
             yield self._interrupted_mark()
 
     @staticmethod
-    def _thinking_fold(text: str):  # type: ignore[no-untyped-def]
+    def _thinking_fold(text: str) -> Collapsible:
         from textual.widgets import Collapsible, Markdown
 
         return Collapsible(Markdown(text, id="thinking-text"), title="thinking", collapsed=True, id="thinking")
@@ -170,17 +186,21 @@ class MessageWidget(Vertical, can_focus=True):
         """Freeze all but the last lines of a long streaming paragraph (see the module docstring)."""
         from textual.content import Content
         from textual.widgets import Markdown
+        from textual.widgets.markdown import MarkdownBlock
 
         blocks = live.children
         if not blocks:
             return
         paragraph = blocks[-1]
-        if paragraph.name != "paragraph_open" or not isinstance(paragraph.content, Content):
+        if not isinstance(paragraph, MarkdownBlock) or paragraph.name != "paragraph_open":
             return
-        plain = paragraph.content.plain
+        content = paragraph.content
+        if not isinstance(content, Content):
+            return
+        plain = content.plain
         if len(plain) <= PIECE_CHARS:
             return
-        start = getattr(paragraph, "source_range", (0, 0))[0]
+        start = paragraph.source_range[0]
         source = "".join(live.source.splitlines(keepends=True)[start:])
         # Every piece wraps at this message's width (a piece mounted in this frame has no size of its own yet).
         cut = find_cut(plain, source, self.size.width)
@@ -189,9 +209,16 @@ class MessageWidget(Vertical, can_focus=True):
         at, source_at = cut
         piece = Markdown(source[source_at:], classes="message--piece")
         with self.app.batch_update():
-            paragraph.set_content(paragraph.content[:at].rstrip())  # type: ignore[attr-defined]
+            paragraph.set_content(content[:at].rstrip())
             await self.mount(piece, after=live)
         self._pieces.append(piece)
+
+    async def finish_with(self, message: Message | None, *, interrupted: bool) -> None:
+        """``finish`` with the reply as the session kept it (None: nothing arrived but what is shown)."""
+        if message is None:
+            await self.finish(content=self.content, thinking=self.thinking, stats="", interrupted=interrupted)
+        else:
+            await self.finish(content=message.content, thinking=message.thinking, stats=message.stats, interrupted=interrupted)
 
     async def finish(self, *, content: str, thinking: str, stats: str, interrupted: bool) -> None:
         """End the stream and make sure the final text is what is shown.

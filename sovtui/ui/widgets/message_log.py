@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -117,7 +118,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         finally:
             self._loading = False
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static("", id="earlier", classes="edge")
         yield Static("", id="later", classes="edge")
 
@@ -217,9 +218,9 @@ class MessageLog(VerticalScroll, can_focus=True):
         if self._loading:
             return
         if new <= 0 < old and self.first_mounted:
-            self.run_worker(self.load_earlier(), group="log-window", exclusive=True)
+            self.run_worker(self.load_earlier(), group="log-window", exclusive=True, exit_on_error=False, description="mount earlier messages")
         elif new >= self.max_scroll_y > 0 and new > old and self.last_mounted < self.total:
-            self.run_worker(self.load_later(), group="log-window", exclusive=True)
+            self.run_worker(self.load_later(), group="log-window", exclusive=True, exit_on_error=False, description="mount newer messages")
 
     # --- changes while chatting ----------------------------------------------------
 

@@ -9,13 +9,46 @@ It is a task, not a Textual timer, for three reasons: stopping a timer
 cancels its callback wherever it is, so a batch could be cut off halfway
 through layout; a tick fires on the clock even when nothing arrived; and
 when the stream ends the last batch should be painted at once, not at the
-next tick.
+next tick. (It paces painting, it runs no work: the reply is read by the
+pane's worker, through ``paint_reply``.)
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sovtui.chat.models import Message
+    from sovtui.chat.session import ReplyEvent
+    from sovtui.ui.widgets.message import MessageWidget
+
+
+async def paint_reply(widget: MessageWidget, stream: AsyncIterator[ReplyEvent], rate: float) -> Message | None:
+    """Show a streaming reply in ``widget`` at most ``rate`` times a second; the reply as kept.
+
+    Stopped (cancelled) or failed (a ``SovtuiError`` from the session), the
+    widget shows what arrived, marked interrupted, and the exception goes on.
+    """
+    message: Message | None = None
+    painter = ReplyPainter(widget, rate)
+    try:
+        async for event in stream:
+            message = event.message
+            if widget.label == "…" and message.model:
+                widget.set_label(message.model)
+            if event.kind in ("content", "thinking"):
+                painter.add(event.kind, event.text)
+            elif event.kind == "finished":
+                await painter.close()  # the end on screen now; the save to disk follows
+        await painter.close()
+    except BaseException:
+        await painter.close()
+        await widget.finish_with(message, interrupted=True)
+        raise
+    await widget.finish_with(message, interrupted=False)
+    return message
 
 
 class ReplyPainter:
