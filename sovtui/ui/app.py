@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from sovtui.config import DEFAULT_THEME
 from sovtui.context import Context
@@ -147,7 +148,7 @@ class SovtuiApp(App[int]):
         with TabbedContent(id="panes", initial=INITIAL_PANE):
             for pane in PANES:
                 with TabPane(pane.title, id=pane.id):
-                    yield make_pane(pane.id, pane.title) if pane.id == INITIAL_PANE else PaneSlot(pane.id)
+                    yield make_pane(pane.id) if pane.id == INITIAL_PANE else PaneSlot(pane.id)
         yield Footer()
 
     async def pane(self, pane_id: str) -> Widget:
@@ -163,6 +164,9 @@ class SovtuiApp(App[int]):
             await tab.mount(widget, before=slot)
             await slot.remove()
             return widget
+
+    def _start_building_panes(self) -> None:
+        self.run_worker(self._build_remaining_panes(), group="panes", description="Building the other panes", exit_on_error=False)
 
     async def _build_remaining_panes(self) -> None:
         """Build the panes not on screen once the first frame is out, one at a time."""
@@ -195,7 +199,7 @@ class SovtuiApp(App[int]):
         self._apply_config()
         self.theme_changed_signal.subscribe(self, self._save_theme)
         del config
-        self.call_after_refresh(self.run_worker, self._build_remaining_panes, group="panes")
+        self.call_after_refresh(self._start_building_panes)
 
     def _config_fixed(self, _: object = None) -> None:
         self._apply_config()
@@ -204,9 +208,9 @@ class SovtuiApp(App[int]):
     def _apply_config(self) -> None:
         config = self.ctx.config
         self._config_ok = True
-        #: The theme set here from config (or its fallback) is not a user's
-        #: choice, so it must not be written back over config.toml.
-        self._theme_at_start: str | None = config.ui.theme if config.ui.theme in self.available_themes else DEFAULT_THEME
+        # The theme set here from config (or its fallback) is not a user's
+        # choice, so it must not be written back over config.toml.
+        self._theme_at_start = config.ui.theme if config.ui.theme in self.available_themes else DEFAULT_THEME
         if config.ui.theme in self.available_themes:
             self.theme = config.ui.theme
         else:
@@ -216,7 +220,7 @@ class SovtuiApp(App[int]):
         self.set_keymap(self.keymap)
         self.refresh_host()
         if config.backend.autostart:
-            self.run_worker(self._autostart(), group="backend", exclusive=True)
+            self.run_worker(self._autostart(), group="backend", exclusive=True, description="Starting ollama serve", exit_on_error=False)
         if self.open_setup:
             self.open_setup = False
             self.action_setup()
@@ -243,7 +247,9 @@ class SovtuiApp(App[int]):
         its own event loop, so neither the first screen nor typing waits on it.
         """
         if self.show_level:
-            self.call_after_refresh(self.run_worker, self._assess_level, thread=True, group="level", exclusive=True)
+            self.call_after_refresh(
+                partial(self.run_worker, self._assess_level, thread=True, group="level", exclusive=True, description="Assessing the sovereignty level", exit_on_error=False)
+            )
 
     def on_sovereignty_changed(self, message: SovereigntyChanged) -> None:
         self.refresh_level()
@@ -321,6 +327,13 @@ class SovtuiApp(App[int]):
         except NoMatches:  # the app is closing: a pull stopped by it says so last
             pass
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers, like the panes' (``Pane``): a bug is said and logged, the app goes on."""
+        if event.state == WorkerState.ERROR:
+            from sovtui.ui.work import report_failed_worker
+
+            report_failed_worker(self, self.ctx.paths.log_dir, event.worker)
+
     def on_status_changed(self, message: StatusChanged) -> None:
         self.set_status(message.text)
 
@@ -337,7 +350,7 @@ class SovtuiApp(App[int]):
             self._theme_at_start = None
         if not self._config_ok or not name or name == self.ctx.config.ui.theme:
             return
-        self.run_worker(partial(self._write_theme, name), thread=True, group="config", exclusive=False)
+        self.run_worker(partial(self._write_theme, name), thread=True, group="config", description="Saving the theme", exit_on_error=False)
 
     def _write_theme(self, name: str) -> None:
         def change(config) -> None:  # type: ignore[no-untyped-def]
@@ -408,15 +421,18 @@ class SovtuiApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Setup: guided sovereignty setup", "From renting AI to owning it, one step at a time", self.action_setup)
+        from sovtui.ui.keymap import palette_help
+
         for pane in PANES:
             yield SystemCommand(
                 f"Go to {pane.title}",
-                f"{pane.description} ({pane.key.upper()} or ctrl+t)",
+                palette_help(self, self.keymap, type(self), f"show_pane('{pane.id}')", pane.description),
                 partial(self.action_show_pane, pane.id),
             )
         for pane in PANES:
-            for title, help_text, action in getattr(pane_class(pane.id), "PALETTE", ()):
-                yield SystemCommand(title, help_text, partial(self._pane_action, pane.id, action))
+            cls = pane_class(pane.id)
+            for title, help_text, action in cls.PALETTE:
+                yield SystemCommand(title, palette_help(self, self.keymap, cls, action, help_text), partial(self._pane_action, pane.id, action))
         yield from super().get_system_commands(screen)
 
     def _pane_action(self, pane_id: str, action: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -46,6 +47,7 @@ def _bindings_of(cls: type[DOMNode]) -> Iterator[Binding]:
 
 
 def _subclasses(cls: type) -> Iterator[type]:
+    sub: type
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
@@ -70,7 +72,7 @@ def unknown_ids(keymap: dict[str, str]) -> list[str]:
     return sorted(binding_id for binding_id in keymap if binding_id not in known)
 
 
-def key_for(app: App[object], keymap: Mapping[str, str], cls: type[DOMNode], action: str) -> str | None:
+def key_for(app: App[Any], keymap: Mapping[str, str], cls: type[DOMNode], action: str) -> str | None:
     """The key that runs ``action`` on ``cls`` under ``keymap``, as the footer shows it."""
     for klass in cls.__mro__:
         if not (isinstance(klass, type) and issubclass(klass, DOMNode)):
@@ -84,7 +86,7 @@ def key_for(app: App[object], keymap: Mapping[str, str], cls: type[DOMNode], act
     return None
 
 
-def palette_help(app: App[object], keymap: Mapping[str, str], cls: type[DOMNode], action: str, help_text: str) -> str:
+def palette_help(app: App[Any], keymap: Mapping[str, str], cls: type[DOMNode], action: str, help_text: str) -> str:
     """``help_text`` followed by the action's current key, if it has one."""
     key = key_for(app, keymap, cls, action)
     return f"{help_text} ({key})" if key else help_text

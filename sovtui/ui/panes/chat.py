@@ -56,15 +56,15 @@ class ChatPane(ChatActions):
     ]
 
     PALETTE = (
-        ("Chat: new conversation", "Start a new conversation (ctrl+n)", "new"),
-        ("Chat: conversation settings", "Model, persona, temperature, context, seed (ctrl+o)", "options"),
-        ("Chat: regenerate the last reply", "Ask again (ctrl+r)", "regenerate"),
-        ("Chat: edit your last prompt", "Change it and send again (ctrl+g)", "edit_last"),
+        ("Chat: new conversation", "Start a new conversation", "new"),
+        ("Chat: conversation settings", "Model, persona, temperature, context, seed", "options"),
+        ("Chat: regenerate the last reply", "Ask again", "regenerate"),
+        ("Chat: edit your last prompt", "Change it and send again", "edit_last"),
         ("Chat: rename conversation", "Give this conversation a title", "rename"),
         ("Chat: delete conversation", "Delete this conversation (asks first)", "delete"),
         ("Chat: export conversation to Markdown", "Write it to a .md file", "export"),
         ("Chat: search conversations", "Find by title or content (/)", "search"),
-        ("Chat: show or hide the conversation list", "ctrl+l", "toggle_list"),
+        ("Chat: show or hide the conversation list", "More room for the messages", "toggle_list"),
         ("Personas: new persona", "A named system prompt", "new_persona"),
         ("Personas: edit persona", "Change a persona's prompt", "edit_persona"),
         ("Personas: delete persona", "Remove a persona", "delete_persona"),

@@ -3,12 +3,17 @@
 Only the pane on screen is built before the first paint; the others stand as a
 ``PaneSlot`` until they are first shown, or until the app is idle just after
 the first paint (``SovtuiApp`` fills them in then), so starting sovtui costs
-one pane's imports and layout, not four.
+one pane's imports and layout, not five.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from sovtui.ui.pane import Pane
 
 
 class PaneSlot(Widget):
@@ -21,7 +26,7 @@ class PaneSlot(Widget):
         self.pane_id = pane_id
 
 
-def pane_class(pane_id: str) -> type[Widget]:
+def pane_class(pane_id: str) -> type[Pane]:
     if pane_id == "chat":
         from sovtui.ui.panes.chat import ChatPane
 
@@ -45,6 +50,6 @@ def pane_class(pane_id: str) -> type[Widget]:
     raise ValueError(f"no pane called {pane_id!r}")
 
 
-def make_pane(pane_id: str, title: str = "") -> Widget:
+def make_pane(pane_id: str) -> Pane:
     classes = {"chat": "host-aware", "models": "host-aware", "agents": "sovereignty-aware"}.get(pane_id)
     return pane_class(pane_id)(id=f"{pane_id}-pane", classes=classes)
