@@ -14,6 +14,8 @@ class Host(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.answers: list[object] = []
+        #: What SovtuiApp has and the dialogs read (sovtui_app): no blinking in tests.
+        self.cursor_blink = False
         self.sent: list[str] = []
 
     def compose(self) -> ComposeResult:

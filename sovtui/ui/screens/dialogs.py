@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from sovtui.ui.pane import sovtui_app
+
 _CSS = """
 {name} {{
     align: center middle;
@@ -77,7 +79,7 @@ class ConfirmDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.require:
             field = self.query_one("#confirm-word", Input)
-            field.cursor_blink = getattr(self.app, "cursor_blink", True)
+            field.cursor_blink = sovtui_app(self).cursor_blink
             field.focus()
         else:
             self.query_one("#cancel" if self.danger else "#confirm", Button).focus()
@@ -129,7 +131,7 @@ class TextDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         field = self.query_one("#text", Input)
-        field.cursor_blink = getattr(self.app, "cursor_blink", True)
+        field.cursor_blink = sovtui_app(self).cursor_blink
         field.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -221,7 +223,7 @@ class PasteDialog(ModalScreen[str | None]):
         from textual.widgets import TextArea
 
         area = self.query_one("#paste", TextArea)
-        area.cursor_blink = getattr(self.app, "cursor_blink", True)
+        area.cursor_blink = sovtui_app(self).cursor_blink
         area.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
