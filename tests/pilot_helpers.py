@@ -7,11 +7,24 @@ poll for the screen instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
-async def settle(app: Any, pilot: Any) -> None:
-    await pilot.pause()
+async def settle(app: Any, pilot: Any = None, *, press: Sequence[str] = ()) -> None:
+    """Let the app catch up: press ``press`` (else let the queue run), wait for every worker, then one more frame.
+
+    Inside ``run_test``: ``await settle(app, pilot)``. As snap_compare's
+    ``run_before``, which hands over the pilot alone: ``run_before=settle``,
+    or with keys first ``run_before=partial(settle, press=["f2"])``. Not while
+    a worker waits on a dialog: use ``wait_for_screen`` then.
+    """
+    if pilot is None:
+        app, pilot = app.app, app
+    if press:
+        await pilot.press(*press)
+    else:
+        await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from tests.pilot_helpers import settle
+
 
 def test_shell_80x24(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24))
@@ -18,12 +22,7 @@ def test_shell_light_theme_on_wallet(snap_compare, make_app, xdg) -> None:
 
 
 def test_models_pane(snap_compare, make_app, ollama_fixed) -> None:
-    async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.press("f2")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=partial(settle, press=["f2"]))
 
 
 def test_models_pull_dialog(snap_compare, make_app, ollama_fixed, monkeypatch) -> None:
@@ -47,13 +46,7 @@ def test_models_unreachable_host(snap_compare, make_app, xdg) -> None:
 
     allow_endpoint("127.0.0.1", SNAPSHOT_DEAD_PORT)
     point_local_host_at(xdg, f"http://127.0.0.1:{SNAPSHOT_DEAD_PORT}")
-
-    async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.press("f2")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=partial(settle, press=["f2"]))
 
 
 def _conversation_with_code_and_thinking(xdg):  # type: ignore[no-untyped-def]

@@ -15,16 +15,11 @@ from sovtui.ui.widgets.conversation_list import ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
 from tests.ollama_emulator import OllamaEmulator
+from tests.pilot_helpers import settle
 
 
 def shown(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return [(w.role, w.content) for w in app.query(MessageWidget)]
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_type_and_enter_at_once_streams_a_reply(make_app, ollama: OllamaEmulator, xdg: Paths) -> None:

@@ -12,6 +12,7 @@ from sovtui.paths import Paths
 from sovtui.ui.panes.keys import KeysPane
 from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
 from sovtui.ui.screens.key_details import KeyDetailsScreen
+from tests.pilot_helpers import settle
 
 NSEC_HEX = "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa"
 NPUB = "npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg"
@@ -24,12 +25,6 @@ def seeded_vault(xdg: Paths, passphrase: str | None = "pw") -> None:
     data = json.loads(vault.path.read_text())
     data["keys"]["me"]["created"] = "2026-03-14T09:26:53+00:00"
     vault.path.write_text(json.dumps(data))
-
-
-async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def wait_for_screen(app, pilot, kind) -> None:  # type: ignore[no-untyped-def]
