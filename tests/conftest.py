@@ -6,9 +6,14 @@ test sees lies under its tmp_path.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,7 +63,12 @@ def make_app(ctx: Context) -> Callable[..., object]:
 
 
 def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60):
-    """Run ``python -m sovtui ARGS`` in a subprocess, under the egress guard."""
+    """Run ``python -m sovtui ARGS`` in a subprocess, under the egress guard.
+
+    For tests where the process is the point: several at once, kill -9, what a
+    child process reaches, a pty, a server that must outlive the command. The
+    rest use the ``cli`` fixture, which runs ``main(argv)`` in this process.
+    """
     import subprocess
 
     from tests.egress import egress_env
@@ -78,6 +88,126 @@ def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = N
     )
 
 
+class _KeptBytes(io.BytesIO):
+    """A pipe's far end: ``main`` may close its stderr (a broken pipe), the bytes stay readable."""
+
+    def close(self) -> None:
+        pass
+
+
+def _pipe(errors: str, data: bytes = b"") -> io.TextIOWrapper:
+    """A text stream as Python makes one for a pipe: UTF-8, not a TTY, no fileno, the given error handler.
+
+    stdout and stdin use surrogateescape and stderr backslashreplace (what a
+    child of this test run gets under C.UTF-8), so text that a real pipe
+    cannot take (a lone surrogate) fails here as it would there.
+    """
+    return io.TextIOWrapper(_KeptBytes(data), encoding="utf-8", errors=errors, write_through=True)
+
+
+def _read_back(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8", "replace")
+
+
+class _ToStream(logging.Handler):
+    """What Python's last-resort handler prints in a process with no logging set up:
+    WARNING and above, the message alone, on stderr; only records of the calling thread."""
+
+    def __init__(self, stream: io.TextIOWrapper) -> None:
+        super().__init__(logging.WARNING)
+        self.stream, self.thread = stream, threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.stream.write(record.getMessage() + "\n")
+
+
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGPIPE", "SIGTSTP", "SIGCONT", "SIGWINCH") if hasattr(signal, name))
+
+
+def run_cli_in_process(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60):
+    """``sovtui ARGS`` as ``sovtui.cli.main(list(args))`` in this process, shaped like ``run_cli``'s result.
+
+    stdin holds ``input`` (or nothing, as /dev/null) and is not a terminal;
+    stdout and stderr are captured as a pipe would take them; ``env`` is laid
+    over os.environ for the call only; argparse's SystemExit becomes the
+    return code and an unexpected exception a traceback on stderr with code 1,
+    as the interpreter would make them. The egress guard is an audit hook of
+    this process, so it watches the call as it watches the test. What a call
+    could leave behind for the next (environment, working folder, umask,
+    signal handlers, logging handlers, the event loop and its policy) is put
+    back afterwards. ``timeout`` is accepted for the same signature and not
+    enforced: a hung call hangs the test, as a hung coroutine would.
+    """
+    import asyncio
+    import contextlib
+    import subprocess
+    import traceback
+
+    from sovtui.cli import main
+
+    if not args:
+        raise ValueError("plain 'sovtui' opens the TUI: use make_app and run_test, or run_cli for a real process")
+    stdin, stdout, stderr = _pipe("surrogateescape", (input or "").encode("utf-8", "surrogateescape")), _pipe("surrogateescape"), _pipe("backslashreplace")
+    saved_env = {name: os.environ.get(name) for name in env or {}}
+    cwd, umask = os.getcwd(), os.umask(0o022)
+    os.umask(umask)
+    handlers = {number: signal.getsignal(number) for number in _SIGNALS}
+    root = logging.getLogger()
+    root_handlers, root_level = list(root.handlers), root.level
+    last_resort = _ToStream(stderr)
+    policy = asyncio.get_event_loop_policy()
+    local = getattr(policy, "_local", None)
+    loop = getattr(local, "_loop", None)
+    try:
+        os.environ.update(env or {})
+        root.addHandler(last_resort)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), _stdin(stdin):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse (--help, --version, a usage error) or sys.exit
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
+                    code = 1
+            except BaseException:  # noqa: BLE001 - what the interpreter would print
+                traceback.print_exc(file=sys.stderr)
+                code = 1
+    finally:
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        os.chdir(cwd)
+        os.umask(umask)
+        for number, handler in handlers.items():
+            if handler is not None and signal.getsignal(number) is not handler:
+                signal.signal(number, handler)
+        root.handlers[:] = root_handlers
+        root.setLevel(root_level)
+        if asyncio.get_event_loop_policy() is not policy:
+            asyncio.set_event_loop_policy(policy)
+        if local is not None and getattr(local, "_loop", None) is not loop:
+            local._loop = loop
+    return subprocess.CompletedProcess(["sovtui", *args], int(code), _read_back(stdout), _read_back(stderr))
+
+
+@contextlib.contextmanager
+def _stdin(stream: io.TextIOWrapper) -> Iterator[None]:
+    saved = sys.stdin
+    sys.stdin = stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
 @pytest.fixture
 def cli() -> Callable[..., object]:
-    return run_cli
+    """Run ``sovtui ARGS`` (in this process; ``run_cli`` for a real one)."""
+    return run_cli_in_process

@@ -1,4 +1,4 @@
-"""The command line, run as a user runs it: a subprocess of ``python -m sovtui``."""
+"""The command line as a user runs it: ``main(argv)`` with its own stdin, stdout and stderr (the ``cli`` fixture)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from sovtui.paths import Paths
+from tests.conftest import run_cli
 from tests.egress import take_child_violations
 from tests.ollama_emulator import OllamaEmulator
 from tests.wallet.simulator import merchant_invoice
@@ -18,9 +19,9 @@ from tests.wallet.simulator import merchant_invoice
 PASS = {"SOVTUI_PASSPHRASE": "a long vault passphrase"}
 
 
-def test_a_full_session_reaches_only_the_configured_hosts(cli, ollama: OllamaEmulator, wallet_sim, xdg: Paths) -> None:
+def test_a_full_session_reaches_only_the_configured_hosts(ollama: OllamaEmulator, wallet_sim, xdg: Paths) -> None:
     def ok(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> str:
-        result = cli(*args, input=input, env=env)
+        result = run_cli(*args, input=input, env=env)
         assert result.returncode == 0, (args, result.stderr)
         return result.stdout
 

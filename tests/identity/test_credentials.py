@@ -365,9 +365,11 @@ def test_cli_verify_a_replaced_or_address_revoked_credential(capsys, store: KeyS
     assert code == 1 and out.startswith("REVOKED")
 
 
-def test_cli_verify_malformed_in_a_real_process(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_verify_malformed_in_a_real_process(tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import run_cli
+
     path = tmp_path / "cred.json"
     path.write_text('{"id": "", "kind": 30078, "tags": [["d"]], ')
-    result = cli("keys", "credential", "verify", str(path))
+    result = run_cli("keys", "credential", "verify", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("sovtui: ") and result.stderr.count("\n") == 1

@@ -93,7 +93,11 @@ def test_every_models_command_fails_cleanly_with_nothing_listening(cli, no_ollam
     assert last == f"sovtui: cannot reach Ollama at {no_ollama} (connection refused): start it with 'sovtui backend start'"
 
 
-def test_backend_start_status_stop(cli, stand_in_ollama: str) -> None:
+def test_backend_start_status_stop(stand_in_ollama: str) -> None:
+    # Real processes: the server must outlive the process that started it,
+    # and the server (a child) runs under the egress guard too.
+    from tests.conftest import run_cli as cli
+
     status = json.loads(cli("backend", "status", "--json").stdout)
     assert status["state"] == "stopped" and status["binary"].endswith("tests/bin/ollama")
     started = cli("backend", "start")

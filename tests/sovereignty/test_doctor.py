@@ -28,12 +28,15 @@ def test_doctor_with_nothing_running(cli, no_ollama: str) -> None:
     assert "sovtui may contact only these addresses:" in text and no_ollama in text
 
 
-def test_doctor_flags_a_public_host_without_contacting_unconfigured_ones(cli, ollama: OllamaEmulator, xdg: Paths) -> None:
+def test_doctor_flags_a_public_host_without_contacting_unconfigured_ones(ollama: OllamaEmulator, xdg: Paths) -> None:
     # The public host is listed and flagged; probing it is refused by the
-    # egress guard in tests, which doctor reports as not answering.
+    # egress guard in tests, which doctor reports as not answering. A real
+    # process: the refusal is logged by the child's guard and taken here.
+    from tests.conftest import run_cli
+
     with xdg.config_file.open("a") as handle:
         handle.write('\n[hosts.cloud]\nurl = "https://203.0.113.9"\n')
-    report = json.loads(cli("doctor", "--json").stdout)
+    report = json.loads(run_cli("doctor", "--json").stdout)
     cloud = next(e for e in report["endpoints"] if e["name"] == "cloud")
     assert cloud["public"] and cloud["locality"] == "public internet"
     assert "public-host" in {f["id"] for f in report["findings"]}

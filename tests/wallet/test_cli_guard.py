@@ -1,4 +1,4 @@
-"""``sovtui wallet`` against hostile text and hostile numbers, as a user runs it (a subprocess).
+"""``sovtui wallet`` against hostile text and hostile numbers, as a user runs it (the ``cli`` fixture).
 
 Finding 3 (the wallet's part) and finding 4 of issue 14: an invoice
 description cannot drive the terminal that shows the confirmation, and a

@@ -1,4 +1,4 @@
-"""``sovtui wallet`` as a user runs it: a subprocess under the egress guard, a real relay, the simulator."""
+"""``sovtui wallet`` as a user runs it: under the egress guard, a real relay, the simulator."""
 
 from __future__ import annotations
 
