@@ -7,6 +7,7 @@ test sees lies under its tmp_path.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import logging
 import os
@@ -211,3 +212,41 @@ def _stdin(stream: io.TextIOWrapper) -> Iterator[None]:
 def cli() -> Callable[..., object]:
     """Run ``sovtui ARGS`` (in this process; ``run_cli`` for a real one)."""
     return run_cli_in_process
+
+
+# --- markers ------------------------------------------------------------------------
+
+#: Fixtures that drive the Textual app; a test that uses one is a Pilot test.
+_PILOT_FIXTURES = frozenset({"make_app", "snap_compare"})
+
+
+def _drives_an_app(function: object) -> bool:
+    """Whether a test's own code (or a helper of its module it calls) runs an app under Pilot."""
+    try:
+        source = inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    if "run_test(" in source or "snap_compare(" in source:
+        return True
+    module = sys.modules.get(getattr(function, "__module__", ""))
+    for name, helper in vars(module or object()).items():
+        if inspect.isfunction(helper) and helper is not function and f"{name}(" in source and helper.__module__ == function.__module__:  # type: ignore[attr-defined]
+            try:
+                if "run_test(" in inspect.getsource(helper):
+                    return True
+            except (OSError, TypeError):
+                pass
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that drives the Textual app with ``pilot``: ``pytest -m "not pilot"`` runs the unit tests alone."""
+    seen: dict[object, bool] = {}
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None:
+            continue
+        if function not in seen:
+            seen[function] = _drives_an_app(function)
+        if seen[function] or _PILOT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pilot)
