@@ -45,6 +45,49 @@ def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     return Paths.from_env()
 
 
+@pytest.fixture(autouse=True)
+def vault_cost_follows_nip49(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Vault(path)`` takes scrypt's cost from ``nip49.DEFAULT_LOG_N`` as it is when the vault is made.
+
+    The default is bound when vault.py is imported, so a test that lowers
+    ``DEFAULT_LOG_N`` for speed (``monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)``)
+    got the real cost (log_n 16, about 0.3 s a derivation) from every vault
+    sovtui made for it. Tests that lower nothing keep the real cost.
+    """
+    from sovtui.identity import nip49
+    from sovtui.identity.vault import Vault
+
+    made_with = Vault.__init__
+
+    def init(self: Vault, path: Path, *, log_n: int | None = None, **kwargs: object) -> None:
+        made_with(self, path, log_n=nip49.DEFAULT_LOG_N if log_n is None else log_n, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Vault, "__init__", init)
+
+
+#: Fixtures that listen on a fixed port (a snapshot shows the URL).
+_FIXED_PORT_FIXTURES = frozenset({"ollama_fixed"})
+
+
+@pytest.fixture(autouse=True)
+def fixed_ports_take_turns(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test on a fixed port holds a lock on this machine while it runs.
+
+    So two pytest-xdist workers (or two test runs at once) never bind the port
+    together. Autouse fixtures are set up first, so the lock is held before
+    the port is bound and released after it is closed.
+    """
+    if not _FIXED_PORT_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "sovtui-tests-fixed-ports.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture
 def ctx(xdg: Paths) -> Context:
     return Context(xdg)
