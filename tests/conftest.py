@@ -218,7 +218,7 @@ def run_cli_in_process(*args: str, input: str | None = None, env: dict[str, str]
                 else:
                     print(exc.code, file=sys.stderr)
                     code = 1
-            except BaseException:  # noqa: BLE001 - what the interpreter would print
+            except Exception:  # what the interpreter would print; KeyboardInterrupt and pytest's outcomes go on up
                 traceback.print_exc(file=sys.stderr)
                 code = 1
     finally:

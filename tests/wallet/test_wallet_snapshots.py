@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 
 from sovtui.wallet.service import WalletService
 from sovtui.wallet.uri import parse_nwc_uri
-from tests.pilot_helpers import wait_until
+from tests.pilot_helpers import settle, wait_until
 from tests.wallet.simulator import WalletSimulator, merchant_invoice
 
 #: 2026-03-14 09:26 UTC, and 3h04 later.
@@ -57,12 +57,11 @@ def test_wallet_pane_connected(snap_compare, make_app, ctx, wallet_sim, utc, mon
     wallet_sim.describes = False
     asyncio.run(_history(service, wallet_sim))
 
-    async def settle(pilot: Pilot[object]) -> None:
+    async def balance_shown(pilot: Pilot[object]) -> None:
         from sovtui.ui.panes.wallet import WalletPane
 
         await pilot.press("f4")
         await wait_until(pilot, lambda: pilot.app.query_one(WalletPane).balance_msat is not None, what="the balance")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
 
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=balance_shown)
