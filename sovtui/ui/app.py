@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from functools import partial
 
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -165,9 +166,7 @@ class SovtuiApp(App[int]):
             await slot.remove()
             return widget
 
-    def _start_building_panes(self) -> None:
-        self.run_worker(self._build_remaining_panes(), group="panes", description="Building the other panes", exit_on_error=False)
-
+    @work(group="panes", description="Building the other panes", exit_on_error=False)
     async def _build_remaining_panes(self) -> None:
         """Build the panes not on screen once the first frame is out, one at a time."""
         for spec in PANES:
@@ -199,7 +198,7 @@ class SovtuiApp(App[int]):
         self._apply_config()
         self.theme_changed_signal.subscribe(self, self._save_theme)
         del config
-        self.call_after_refresh(self._start_building_panes)
+        self.call_after_refresh(self._build_remaining_panes)
 
     def _config_fixed(self, _: object = None) -> None:
         self._apply_config()
