@@ -22,10 +22,14 @@ from constructed state.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sovtui.net import Locality
 from sovtui.text import safe_line
+
+if TYPE_CHECKING:
+    from sovtui.context import Context
+    from sovtui.inference.hosts import HostTarget
 
 LEVEL_NAMES = {
     0: "full dependence",
@@ -310,7 +314,7 @@ def loose_files(ctx) -> list[str]:  # type: ignore[no-untyped-def]
 _MAX_SHOWN = 40
 
 
-async def _probe(target, timeout: float, *, tools: bool = False) -> HostState:  # type: ignore[no-untyped-def]
+async def _probe(target: HostTarget, timeout: float, *, tools: bool = False) -> HostState:
     """Whether the host answers and how many models it has; with ``tools``, which of them can call tools (/api/show)."""
     import asyncio
 
@@ -337,7 +341,7 @@ async def _probe(target, timeout: float, *, tools: bool = False) -> HostState:  
     return HostState(target.name, target.url, target.locality, answering=True, models=len(models), tools_models=capable)
 
 
-def gather_agents(ctx) -> list[AgentState]:  # type: ignore[no-untyped-def]
+def gather_agents(ctx: Context) -> list[AgentState]:
     """Every agent key (read without the passphrase), its credential's state and the wallet it would spend from."""
     from sovtui.agent.agents import credential_book, credential_of
     from sovtui.errors import SovtuiError

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sovtui.cli.common import add_host_option, add_json_option, run
 from sovtui.cli.output import print_json, print_table
@@ -96,7 +97,7 @@ def _terminal() -> Any:
         return sys.stdin if sys.stdin.isatty() else None
 
 
-def _approver(terminal: Any):  # type: ignore[no-untyped-def]
+def _approver(terminal: TextIO) -> Callable[[ApprovalRequest], Awaitable[bool]]:
     import asyncio
 
     async def approve(request: ApprovalRequest) -> bool:
