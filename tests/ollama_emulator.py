@@ -95,7 +95,7 @@ class OllamaEmulator:
         class Handler(_Handler):
             server_emulator = emulator
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = _Server((host, port), Handler)
         self.server.daemon_threads = True
         self.thread: threading.Thread | None = None
 
@@ -137,6 +137,22 @@ class OllamaEmulator:
         if not name:
             return None
         return self.models.get(_tag(name))
+
+
+class _Server(ThreadingHTTPServer):
+    """Ollama's server, as far as hangups go: a client that goes away mid-request is normal.
+
+    socketserver prints such a ConnectionResetError's traceback to sys.stderr;
+    with the CLI run in-process, whose stderr is captured for the duration of
+    the call, that traceback landed in the command's own output.
+    """
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):
