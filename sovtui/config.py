@@ -141,6 +141,10 @@ class AgentConfig:
     approve_under: int = _at_least(0, 0)  # pay without asking the owner below this many sats; 0: always ask
     model: str = ""  # the model it thinks with; empty: [inference] model
     host: str = ""  # the host that model runs on; empty: [inference] host
+    # sovtui agent serve: the relays it takes private messages on (empty: [nostr] relays), and who
+    # besides its owner (the issuer of its live credential) may talk to it: npubs or hex keys.
+    relays: list[str] = field(default_factory=list, metadata={"omit_empty": True})
+    allow: list[str] = field(default_factory=list, metadata={"omit_empty": True})
     extra: dict[str, Any] = _extra()
 
 

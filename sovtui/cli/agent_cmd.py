@@ -51,12 +51,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_ask)
 
+    p = sub.add_parser("serve", help="answer the owner's private Nostr messages (NIP-17), until stopped",
+                       description=SERVE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", help="the agent key's label")
+    p.add_argument("--relay", action="append", metavar="URL",
+                   help="a relay to take messages on (repeatable; default: [agents.NAME] relays, else [nostr] relays)")
+    p.add_argument("-m", "--model", help="a model that can use tools (default: [agents.NAME] model, else [inference] model)")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("service", help="write a systemd user unit that runs 'agent serve NAME', and say how to enable it",
+                       description=SERVICE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", help="the agent key's label")
+    p.add_argument("--relay", action="append", metavar="URL", help="passed to 'agent serve' (repeatable)")
+    p.add_argument("-m", "--model", help="passed to 'agent serve'")
+    p.add_argument("--passphrase-file", metavar="PATH",
+                   help="the file systemd hands the service as a credential (default: NAME.pass in sovtui's config folder)")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_service)
+
     p = sub.add_parser("log", help="what the agent did: every tool call, its arguments and outcome")
     p.add_argument("name")
     p.add_argument("--limit", type=int, default=50, help="the newest N (default 50; 0: all)")
     add_json_option(p)
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_log)
+
+
+SERVE_HELP = """\
+Run the agent as a long-lived service: it takes NIP-17 private messages (gift
+wraps) addressed to its key on its relays, from its owner (the issuer of its
+live credential) and the keys in [agents.NAME] allow, and answers each with
+its model, tools and limits, end to end encrypted. Anyone else is ignored.
+A payment that needs approval is asked by message: reply `yes CODE` to pay.
+
+The vault is unlocked headless: --passphrase-file PATH, or SOVTUI_PASSPHRASE
+(removed from the environment at once). SIGTERM or ctrl+c finishes the reply
+in flight, saves and exits 0. Logs go to stderr (the journal under systemd).
+See docs/agents.md, "Reaching your agent".
+"""
+
+SERVICE_HELP = """\
+Write ~/.config/systemd/user/sovtui-agent-NAME.service, which runs
+'sovtui agent serve NAME' under your user's systemd: restarted on failure,
+logging to the journal, the vault passphrase handed over by systemd's
+LoadCredential from a file only you can read (never in the unit or argv).
+Prints the two commands that enable and start it.
+"""
 
 
 def _when(moment: float) -> str:
@@ -193,4 +234,139 @@ def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     print_table([[_when(e.time), e.tool, e.outcome, f"{e.sats:,}" if e.sats else "", e.detail[:80]] for e in read.entries],
                 ["TIME", "TOOL", "OUTCOME", "SATS", "DETAIL"])
+    return 0
+
+
+def _unlock_headless(ctx: Context, args: argparse.Namespace, passphrase: str | None) -> None:
+    """Open the vault with no terminal: --passphrase-file, else the variable's value (already taken out of the environment)."""
+    from pathlib import Path
+
+    from sovtui.cli.passphrase import read_passphrase_file
+    from sovtui.identity.access import Opening, opening
+    from sovtui.identity.vault import NoVault
+
+    needs = opening(ctx.vault)
+    if needs is Opening.NO_VAULT:
+        raise NoVault("you have no keys yet: create one with 'sovtui keys new --label me'")
+    if needs is Opening.OPEN:
+        return
+    if needs is Opening.UNPROTECTED:
+        ctx.vault.unlock(None)
+        return
+    if args.passphrase_file:
+        passphrase = read_passphrase_file(Path(args.passphrase_file).expanduser())
+    if passphrase is None:
+        raise UsageError("the vault passphrase is needed to serve an agent: use --passphrase-file PATH (mode 0600) "
+                         "or set SOVTUI_PASSPHRASE")
+    ctx.vault.unlock(passphrase)
+
+
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+    import logging
+    import os
+    import signal
+
+    # Out of the environment before anything else runs: no child, no crash report, no /proc/PID/environ reader later.
+    passphrase = os.environ.pop("SOVTUI_PASSPHRASE", None)
+    from sovtui.agent.agents import load_agent
+    from sovtui.agent.serve import AgentService, serve_relays
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("sovtui agent serve: %(message)s"))
+    serve_log = logging.getLogger("sovtui.agent.serve")
+    serve_log.addHandler(handler)
+    serve_log.setLevel(logging.INFO)
+    try:
+        _unlock_headless(ctx, args, passphrase)
+        passphrase = None
+        agent = load_agent(ctx, args.name)
+        relays = serve_relays(ctx, args.name, args.relay)
+        service = AgentService(ctx, agent.name, relays=relays, model=args.model)
+
+        async def go() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            try:
+                await service.run(stop)
+            finally:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(sig)
+
+        run(go())
+        print(f"sovtui agent serve: stopped; answered {service.answered} message(s)", file=sys.stderr)
+    finally:
+        serve_log.removeHandler(handler)
+    return 0
+
+
+def _systemd_quote(word: str) -> str:
+    if word and all(c.isalnum() or c in "/._-:=@+%" for c in word):
+        return word
+    return '"' + word.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def service_unit(ctx: Context, name: str, *, command: list[str], passphrase_file: str | None,
+                 relays: list[str] | None = None, model: str | None = None) -> str:
+    """The text of the systemd user unit that runs ``agent serve NAME``."""
+    import os
+
+    argv = [*command, "agent", "serve", name]
+    for url in relays or []:
+        argv += ["--relay", url]
+    if model:
+        argv += ["-m", model]
+    lines = ["[Unit]", f"Description=sovtui agent {name}: answers its owner's private Nostr messages",
+             "After=network-online.target", "Wants=network-online.target", "", "[Service]", "Type=simple"]
+    if passphrase_file:
+        lines.append(f"LoadCredential=passphrase:{_systemd_quote(passphrase_file)}")
+        argv += ["--passphrase-file", "%d/passphrase"]
+    lines.append("ExecStart=" + " ".join(_systemd_quote(w) for w in argv))
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        if os.environ.get(variable):
+            lines.append(f"Environment={_systemd_quote(variable + '=' + os.environ[variable])}")
+    lines += ["Environment=PYTHONUNBUFFERED=1", "Restart=on-failure", "RestartSec=10", "TimeoutStopSec=15",
+              "", "[Install]", "WantedBy=default.target", ""]
+    return "\n".join(lines)
+
+
+def cmd_service(args: argparse.Namespace, ctx: Context) -> int:
+    import os
+    import shutil
+    from pathlib import Path
+
+    from sovtui.agent.serve import serve_relays
+    from sovtui.files import atomic_write
+    from sovtui.identity.access import Opening, opening
+
+    serve_relays(ctx, args.name, args.relay)  # a unit that cannot start is refused now, not in the journal later
+    needs = opening(ctx.vault)
+    passphrase_file: str | None = None
+    if needs is not Opening.UNPROTECTED:
+        path = Path(args.passphrase_file).expanduser() if args.passphrase_file else ctx.paths.config_dir / f"{args.name}.pass"
+        passphrase_file = str(path.absolute())
+    found = shutil.which("sovtui")
+    command = [found] if found else [sys.executable, "-m", "sovtui"]
+    unit_name = f"sovtui-agent-{args.name}.service"
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    folder = config_home / "systemd" / "user"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    unit = folder / unit_name
+    atomic_write(unit, service_unit(ctx, args.name, command=command, passphrase_file=passphrase_file,
+                                    relays=args.relay, model=args.model), private_dir=False)
+    commands = ["systemctl --user daemon-reload", f"systemctl --user enable --now {unit_name}"]
+    passphrase_ready = passphrase_file is None or Path(passphrase_file).is_file()
+    if args.json:
+        print_json({"unit": str(unit), "name": unit_name, "passphrase_file": passphrase_file,
+                    "passphrase_file_exists": passphrase_ready, "commands": commands})
+        return 0
+    print(f"wrote {unit}")
+    if passphrase_file and not passphrase_ready:
+        print(f"put the vault passphrase in {passphrase_file} first (one line), then: chmod 600 {passphrase_file}")
+    print("enable and start it with:")
+    for line in commands:
+        print(f"  {line}")
+    print(f"follow it with: journalctl --user -u {unit_name} -f")
     return 0
