@@ -321,7 +321,10 @@ def service_unit(ctx: Context, name: str, *, command: list[str], passphrase_file
     lines = ["[Unit]", f"Description=sovtui agent {name}: answers its owner's private Nostr messages",
              "After=network-online.target", "Wants=network-online.target", "", "[Service]", "Type=simple"]
     if passphrase_file:
-        lines.append(f"LoadCredential=passphrase:{_systemd_quote(passphrase_file)}")
+        if any(c.isspace() or c in "\"'\\" for c in passphrase_file):
+            raise UsageError(f"systemd cannot load a credential from {safe_line(passphrase_file)!r}: "
+                             "choose a passphrase file whose path has no spaces or quotes")
+        lines.append(f"LoadCredential=passphrase:{passphrase_file.replace('%', '%%')}")
         argv += ["--passphrase-file", "%d/passphrase"]
     lines.append("ExecStart=" + " ".join(_systemd_quote(w) for w in argv))
     for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
