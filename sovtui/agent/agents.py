@@ -145,6 +145,13 @@ def status_of(ctx: Context, agent: Agent) -> AgentStatus:
     return AgentStatus(agent, owner, limit, period if credential is not None else "", spent, left)
 
 
+def agent_names(ctx: Context) -> list[str]:
+    """The labels of the vault's agent keys, sorted: the agents a conversation can be given to."""
+    from sovtui.identity.keys import KeyStore
+
+    return sorted(k.label for k in KeyStore(ctx.vault).list() if k.role == "agent")
+
+
 def list_agents(ctx: Context) -> list[AgentStatus]:
     """Every agent key in the vault, with its credential's state and what is left this period."""
     from sovtui.identity.keys import KeyStore

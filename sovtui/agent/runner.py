@@ -151,7 +151,7 @@ class AgentRunner:
                     yield AgentEvent("tool_call", call.name, call=call, message=reply)
                     result = await toolbox.call(call.name, call.arguments)
                     message = Message("tool", content=result.content, tool_name=call.name, model=model,
-                                      refused=result.outcome == "refused")
+                                      refused=result.outcome == "refused", summary=result.summary())
                     conversation.messages.append(message)
                     self._save(conversation)
                     yield AgentEvent("tool_result", result.summary(), call=call, result=result, message=message)

@@ -121,6 +121,21 @@ class ToolResult:
                 "rule": self.rule, "sats": self.sats, "result": self.data}
 
 
+def _short(value: Any) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= 24 else f"{text[:14]}…{text[-6:]}"
+
+
+def describe_call(name: str, arguments: dict[str, Any]) -> str:
+    """A tool call in one line a person reads: ``pay_invoice(invoice=lnbc10u1p3x…k2q9fz)`` (safe to show).
+
+    Long values (an invoice, a note) are shortened to their start and end:
+    enough to recognise, short enough for an 80-column line.
+    """
+    shown = ", ".join(f"{key}={_short(value)}" for key, value in arguments.items())
+    return safe_line(f"{name}({shown})")
+
+
 class _BadArguments(Exception):
     pass
 

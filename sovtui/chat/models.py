@@ -64,6 +64,8 @@ class Message:
     tool_name: str = ""
     #: A "tool" message whose call was refused (a limit, the owner): shown as such.
     refused: bool = False
+    #: A "tool" message's outcome in one line, for people (``ToolResult.summary``).
+    summary: str = ""
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -118,6 +120,12 @@ class Conversation:
     model: str = ""
     persona: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    #: The agent this conversation is given to ("": none): replies come with
+    #: its tools, inside its credential (``sovtui.agent``).
+    agent: str = ""
+    #: A conversation held over Nostr private messages: the other side's public
+    #: key (hex). "" for one typed here.
+    nostr_peer: str = ""
     messages: list[Message] = field(default_factory=list)
     #: This conversation as this process last read or wrote it (``to_dict``):
     #: the common ancestor when a save merges what other processes changed
@@ -136,6 +144,8 @@ class Conversation:
             "model": self.model,
             "persona": self.persona,
             "options": self.options,
+            "agent": self.agent,
+            "nostr_peer": self.nostr_peer,
             "messages": [m.to_dict() for m in self.messages],
         }
 
@@ -150,6 +160,8 @@ class Conversation:
             model=str(data.get("model", "")),
             persona=str(data.get("persona", "")),
             options=dict(data.get("options") or {}),
+            agent=str(data.get("agent") or ""),
+            nostr_peer=str(data.get("nostr_peer") or ""),
             messages=[Message.from_dict(m) for m in data.get("messages", [])],
         )
 

@@ -11,6 +11,14 @@ host on the public internet until the person allowed it for this
 conversation (``PublicHostUnconfirmed``: the front end asks, then calls
 ``allow_public`` and sends again); a persona must exist (``new``,
 ``configure``); an option a person types is read by ``parse_option``.
+
+A conversation given to an agent (``ChatSettings.agent``) is answered by
+``sovtui.agent.AgentRunner`` instead: the model is offered the agent's tools,
+each call runs inside the credential its owner signed, and the tool calls and
+their results are kept in the conversation (the assistant's ``tool_calls``,
+role "tool" messages) and come as ``tool_call`` and ``tool_result`` events
+between the words. Who approves a payment is the front end's: ``approve``
+(None: nobody is there to ask, so a payment that needs a yes is refused).
 """
 
 from __future__ import annotations
@@ -28,8 +36,11 @@ from sovtui.errors import SovtuiError, UsageError
 from sovtui.inference.errors import BackendError
 
 if TYPE_CHECKING:  # the backend pulls in httpx: imported when a reply is asked for
+    from sovtui.agent.guard import Approver
+    from sovtui.agent.tools import ToolResult
     from sovtui.inference.backend import Backend
     from sovtui.inference.hosts import HostTarget
+    from sovtui.inference.types import ToolCall
 
 #: Per-conversation options sent to Ollama as model options.
 MODEL_OPTIONS = ("temperature", "num_ctx", "seed", "top_p", "top_k", "num_predict")
@@ -51,18 +62,26 @@ def parse_option(key: str, raw: str) -> float | int | str:
 class ReplyEvent:
     #: "finished": the model's last chunk is in, before the reply is saved
     #: (a screen can show the end without waiting for the disk); "done": saved.
-    kind: Literal["content", "thinking", "finished", "done"]
+    #: With an agent, "tool_call" (``call`` starts; ``message`` is the
+    #: assistant's message that made it) and "tool_result" (``result``;
+    #: ``message`` is the new role "tool" message) come between the words,
+    #: and a new assistant message starts after each round of calls.
+    kind: Literal["content", "thinking", "finished", "done", "tool_call", "tool_result"]
     text: str
     message: Message
+    call: ToolCall | None = None
+    result: ToolResult | None = None
 
 
 @dataclass
 class ChatSettings:
-    """What a person chooses for a conversation: a model ("": the default), a persona ("": none), options."""
+    """What a person chooses for a conversation: a model ("": the default), a persona ("": none), options,
+    and the agent it is given to ("": none)."""
 
     model: str = ""
     persona: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    agent: str = ""
 
 
 class NoModel(SovtuiError):
@@ -101,6 +120,10 @@ class ChatSession:
         self.host_name = host_name
         self.store = store or ConversationStore(ctx.paths)
         self.save_interval = save_interval
+        #: Asks the owner before an agent pays above its threshold (None: refused).
+        self.approve: Approver | None = None
+        #: Pays without asking below this many sats, for this session only (None: the agent's config).
+        self.approve_under: int | None = None
         self._thinking_models: dict[str, bool] = {}
 
     @classmethod
@@ -112,12 +135,16 @@ class ChatSession:
         persona: str | None = None,
         host_name: str | None = None,
         store: ConversationStore | None = None,
+        agent: str = "",
     ) -> ChatSession:
-        """A new conversation, with the default persona unless another is named (it must exist)."""
+        """A new conversation, with the default persona unless another is named (it must exist),
+        given to ``agent`` if one is named (it must be an agent key)."""
         config = ctx.config
         persona = config.inference.persona if persona is None else persona
         prompt_of(config, persona)  # an unknown persona is an error now, not at send
-        conversation = Conversation(model=model or "", persona=persona)
+        if agent:
+            _check_agent(ctx, agent)
+        conversation = Conversation(model=model or "", persona=persona, agent=agent)
         return cls(ctx, conversation, host_name=host_name, store=store)
 
     # --- what the person chooses ---------------------------------------------
@@ -125,14 +152,17 @@ class ChatSession:
     def settings(self) -> ChatSettings:
         """The conversation's model, persona and options, to change and give to ``configure``."""
         conversation = self.conversation
-        return ChatSettings(conversation.model, conversation.persona, dict(conversation.options))
+        return ChatSettings(conversation.model, conversation.persona, dict(conversation.options), conversation.agent)
 
     def configure(self, settings: ChatSettings) -> None:
-        """Use these from the next prompt on (the persona must exist); saved if there are messages."""
+        """Use these from the next prompt on (the persona and the agent must exist); saved if there are messages."""
         prompt_of(self.ctx.config, settings.persona)
+        if settings.agent and settings.agent != self.conversation.agent:
+            _check_agent(self.ctx, settings.agent)
         conversation = self.conversation
         conversation.model, conversation.persona = settings.model, settings.persona
         conversation.options = dict(settings.options)
+        conversation.agent = settings.agent
         if conversation.messages:
             self.save()
 
@@ -168,7 +198,10 @@ class ChatSession:
     def target(self) -> HostTarget:
         """Where this conversation's prompts go: the host asked for, else the
         conversation's own (if still configured), else the default."""
-        known = self.conversation.host if self.conversation.host in self.ctx.config.hosts else None
+        config = self.ctx.config
+        known = self.conversation.host if self.conversation.host in config.hosts else None
+        if known is None and self.conversation.agent in config.agents:  # a new conversation with an agent: its host
+            known = config.agents[self.conversation.agent].host or None
         return self.ctx.host(self.host_name or known)
 
     def request_messages(self) -> list[dict[str, Any]]:
@@ -177,9 +210,9 @@ class ChatSession:
         if system:
             messages.append({"role": "system", "content": system})
         for message in self.conversation.messages:
-            if message.role == "assistant" and not message.content:
+            if message.role == "assistant" and not message.content and not message.tool_calls:
                 continue  # a reply that failed before its first word
-            messages.append({"role": message.role, "content": message.content})
+            messages.append(message.to_request())  # tool calls and results as Ollama wants them back
         return messages
 
     async def resolve_model(self, backend: Backend) -> str:
@@ -248,6 +281,10 @@ class ChatSession:
     # --- streaming --------------------------------------------------------------
 
     async def _reply(self) -> AsyncIterator[ReplyEvent]:
+        if self.conversation.agent:
+            async for event in self._agent_reply():
+                yield event
+            return
         from sovtui.inference.backend import Backend
 
         target = self.target()
@@ -296,5 +333,39 @@ class ChatSession:
                 await stream.aclose()  # closes the HTTP request if we stopped early
             yield ReplyEvent("done", "", reply)
 
+    async def _agent_reply(self) -> AsyncIterator[ReplyEvent]:
+        """The agent answers: its model, its tools, its limits (``sovtui.agent.runner``)."""
+        from sovtui.agent.runner import AgentRunner
+
+        conversation = self.conversation
+        runner = AgentRunner(
+            self.ctx, conversation.agent, approve=self.approve, approve_under=self.approve_under,
+            model=conversation.model or None, host=self.target().name, save=lambda _: self.save(),
+        )
+        last: Message | None = None
+        last_save = time.monotonic()
+        async for event in runner.exchange(conversation):
+            last = event.message or last
+            assert last is not None  # every event of an exchange carries its message
+            if event.kind in ("content", "thinking"):
+                yield ReplyEvent(event.kind, event.text, last)
+                if time.monotonic() - last_save >= self.save_interval:
+                    self.save()
+                    last_save = time.monotonic()
+            elif event.kind in ("tool_call", "tool_result"):
+                yield ReplyEvent(event.kind, event.text, last, call=event.call, result=event.result)
+                last_save = time.monotonic()
+            elif event.kind == "done":
+                yield ReplyEvent("finished", "", last)
+        if last is not None:
+            yield ReplyEvent("done", "", last)
+
     def save(self) -> None:
         self.store.save(self.conversation)
+
+
+def _check_agent(ctx: Context, name: str) -> None:
+    """NoSuchAgent unless ``name`` is one of the vault's agent keys."""
+    from sovtui.agent.agents import load_agent
+
+    load_agent(ctx, name)

@@ -207,7 +207,7 @@ class ConversationStore:
 
 
 #: Fields of a conversation that one process may change while another adds messages.
-_HEADER = ("title", "created", "host", "model", "persona", "options")
+_HEADER = ("title", "created", "host", "model", "persona", "options", "agent", "nostr_peer")
 
 
 def merge(base: dict[str, Any] | None, mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sovtui.cli.common import add_host_option, add_json_option, confirm, is_tty, run
 from sovtui.cli.output import print_json, print_table
+from sovtui.cli.passphrase import add_passphrase_option
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line, safe_text
@@ -44,8 +45,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--num-ctx", type=int, help="model option: context window in tokens")
     p.add_argument("--keep-alive", help="how long the model stays loaded, e.g. 10m or 0")
     p.add_argument("-y", "--yes", action="store_true", help="send to a public-internet host without asking")
+    p.add_argument("--agent", metavar="NAME",
+                   help="give the conversation to an agent: the model may check the balance, make and pay invoices "
+                        "and sign notes with the agent's key, within its credential ('' takes it back)")
+    p.add_argument("--approve-under", type=int, metavar="SATS",
+                   help="with an agent: pay without asking below SATS for this run (never above its limit or the budget)")
     add_host_option(p)
     add_json_option(p)
+    add_passphrase_option(p)
     p.set_defaults(handler=cmd_chat)
 
     chats = subparsers.add_parser("chats", help="list, show, export and remove saved conversations", description="Saved conversations.")
@@ -102,6 +109,8 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.chat.session import ChatSession
     from sovtui.chat.store import ConversationStore
 
+    if args.approve_under is not None and args.approve_under < 0:
+        raise UsageError("--approve-under is a whole number of sats, 0 or more")
     prompt = _read_prompt(args.prompt)
     if not prompt.strip():
         raise UsageError("nothing to send: give a PROMPT or pipe text on stdin")
@@ -110,13 +119,19 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
         session = ChatSession(ctx, store.load(args.continue_id), host_name=args.host, store=store)
     else:
         session = ChatSession.new(ctx, persona=args.persona, host_name=args.host, store=store)
+    if args.agent or session.conversation.agent:
+        from sovtui.cli.keys_cmd import open_vault
+
+        open_vault(ctx, args)  # the agent's key, and its wallet's secret
     settings = session.settings()
     settings.model = args.model or settings.model
     settings.persona = settings.persona if args.persona is None else args.persona
+    settings.agent = settings.agent if args.agent is None else args.agent
     for key, value in (("temperature", args.temperature), ("seed", args.seed), ("num_ctx", args.num_ctx), ("keep_alive", args.keep_alive), ("think", args.think)):
         if value is not None:
             settings.options[key] = value
     session.configure(settings)
+    terminal = _give_to_agent(session, args) if session.conversation.agent else None
 
     target = session.target()
     warn = " — leaves your network" if target.locality.is_public else ""
@@ -124,12 +139,11 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
     _allow_public(session, args.yes)
 
     out = sys.stdout
-    writer = ReplyWriter(out, sys.stderr, dim=is_tty(sys.stderr))
+    writer = ReplyWriter(out, sys.stderr, dim=is_tty(sys.stderr), quiet=args.json)
 
     async def go() -> Message:
         async for event in session.send(prompt):
-            if not args.json:
-                writer.write(event)
+            writer.write(event)
         return session.conversation.messages[-1]
 
     try:
@@ -138,10 +152,15 @@ def cmd_chat(args: argparse.Namespace, ctx: Context) -> int:
         out.write("\n")
         print(f"stopped; the partial reply is saved in conversation {session.conversation.id}", file=sys.stderr)
         return 130
+    finally:
+        if terminal is not None and terminal is not sys.stdin:
+            terminal.close()
     if args.json:
         print_json(
             {
                 "conversation": session.conversation.id,
+                "agent": session.conversation.agent or None,
+                "tool_calls": writer.results,
                 "host": target.name,
                 "locality": target.locality.label,
                 "model": reply.model,
@@ -167,11 +186,29 @@ class ReplyWriter:
     the thinking on ``err`` (dimmed on a terminal), every fragment through
     ``safe_text`` (one translate per fragment: nothing heavier on this path)."""
 
-    def __init__(self, out: TextIO, err: TextIO, *, dim: bool) -> None:
+    def __init__(self, out: TextIO, err: TextIO, *, dim: bool, quiet: bool = False) -> None:
         self.out, self.err, self.dim = out, err, dim
+        #: --json: nothing is written as it comes; the results are kept for the JSON at the end.
+        self.quiet = quiet
         self.thinking_shown = False
+        #: An agent's tool calls and what they came to (``ToolResult.to_dict``), for ``--json``.
+        self.results: list[dict[str, object]] = []
 
     def write(self, event: ReplyEvent) -> None:
+        if event.kind == "tool_result" and event.result is not None:
+            self.results.append(event.result.to_dict())
+        if self.quiet:
+            return
+        if event.kind == "tool_call" and event.call is not None:
+            from sovtui.agent.tools import describe_call
+
+            self.err.write(f"  → {describe_call(event.call.name, event.call.arguments)}\n")
+            self.err.flush()
+            return
+        if event.kind == "tool_result" and event.result is not None:
+            self.err.write(f"  ← {safe_line(event.result.name)}: {event.result.summary()}\n")
+            self.err.flush()
+            return
         if event.kind == "thinking":
             if not self.thinking_shown:
                 self.err.write("\x1b[2mthinking: " if self.dim else "thinking: ")
@@ -185,6 +222,17 @@ class ReplyWriter:
                 self.thinking_shown = False
             self.out.write(safe_text(event.text))
             self.out.flush()
+
+
+def _give_to_agent(session: ChatSession, args: argparse.Namespace) -> TextIO | None:
+    """An agent's conversation: a payment above its threshold is asked on the terminal (y/N);
+    with no terminal it is refused. The terminal, to close."""
+    from sovtui.cli.agent_cmd import _approver, _terminal
+
+    terminal: TextIO | None = _terminal()
+    session.approve = _approver(terminal) if terminal is not None else None
+    session.approve_under = args.approve_under
+    return terminal
 
 
 def _allow_public(session: ChatSession, yes: bool) -> None:
