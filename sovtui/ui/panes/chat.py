@@ -18,6 +18,7 @@ is made safe where it is shown: ``MessageWidget``, ``ConversationList``,
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -26,11 +27,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.worker import Worker
 
-from sovtui.chat.models import Conversation
+from sovtui.chat.models import Conversation, Message
 from sovtui.chat.session import ChatSession
 from sovtui.chat.store import ConversationStore, Problem, Summary
 from sovtui.errors import SovtuiError
 from sovtui.ui.panes.chat_actions import ChatActions, Reply, open_reply
+from sovtui.ui.screens.approval import ask_approval
 from sovtui.ui.widgets.chat_info import ChatInfo
 from sovtui.ui.widgets.chat_input import ChatInput
 from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationList
@@ -112,10 +114,16 @@ class ChatPane(ChatActions):
     def _new_session(self) -> ChatSession:
         host = self.sovtui.host_name
         try:
-            return ChatSession.new(self.ctx, host_name=host, store=self.store)
+            session = ChatSession.new(self.ctx, host_name=host, store=self.store)
         except SovtuiError as exc:  # the default persona is gone from config.toml: said, and left out
             self.notify(str(exc), severity="error")
-            return ChatSession(self.ctx, Conversation(), host_name=host, store=self.store)
+            session = ChatSession(self.ctx, Conversation(), host_name=host, store=self.store)
+        return self._with_owner(session)
+
+    def _with_owner(self, session: ChatSession) -> ChatSession:
+        """An agent's payment above its threshold is asked here, in a dialog."""
+        session.approve = partial(ask_approval, self.sovtui)
+        return session
 
     def _streaming(self) -> bool:
         """True (and said) while a reply streams: the conversation cannot change under it."""
@@ -132,7 +140,9 @@ class ChatPane(ChatActions):
         except SovtuiError as exc:
             info.show_problem(str(exc))
             return
-        info.show_target(target, model=session.planned_model(), persona=session.conversation.persona, editing=self.editing is not None)
+        conversation = session.conversation
+        info.show_target(target, model=session.planned_model(), persona=conversation.persona,
+                         editing=self.editing is not None, agent=conversation.agent)
 
     def action_refresh(self) -> None:
         """Where prompts go may have changed (the app's host, the wizard, the default model)."""
@@ -175,7 +185,7 @@ class ChatPane(ChatActions):
         conversation = await self.attempt(lambda: self.store.load(conversation_id))
         if conversation is None:
             return False
-        self._session = ChatSession(self.ctx, conversation, host_name=self.sovtui.host_name, store=self.store)
+        self._session = self._with_owner(ChatSession(self.ctx, conversation, host_name=self.sovtui.host_name, store=self.store))
         self.editing = None
         await self.show_messages()
         self.update_info()
@@ -237,8 +247,14 @@ class ChatPane(ChatActions):
                 widget.remove()
             self.notify(str(exc), severity="error", timeout=10)
 
+        log = self.query_one(MessageLog)
+        messages = self.session.conversation.messages
+
+        def index_of(message: Message) -> int:  # an agent's messages come as they are added: look from the end
+            return next(i for i in range(len(messages) - 1, -1, -1) if messages[i] is message)
+
         try:
-            await self.attempt(paint_reply(widget, stream, FRAME_RATE), on_error=failed)
+            await self.attempt(paint_reply(widget, stream, FRAME_RATE, add=log.add, index_of=index_of), on_error=failed)
         finally:
             self.reply_worker = None
             self.update_info()

@@ -65,9 +65,13 @@ class ChatActions(Pane):
         def no_list(exc: SovtuiError) -> None:
             self.notify(f"{exc} (the model list is empty)", severity="warning")
 
+        from sovtui.agent.agents import agent_names
+
         models = await self.attempt(installed_names(self.ctx, self.sovtui.host_name), on_error=no_list)
+        agents = await self.attempt(lambda: agent_names(self.ctx))
         session = self.chat.session
-        screen = ChatOptionsScreen(models=models or [], personas=sorted(self.ctx.config.personas), settings=session.settings())
+        screen = ChatOptionsScreen(models=models or [], personas=sorted(self.ctx.config.personas), settings=session.settings(),
+                                   agents=agents or [])
         chosen = await self.sovtui.push_screen_wait(screen)
         if chosen is not None and await self.succeeds(lambda: session.configure(chosen)):
             self.chat.update_info()

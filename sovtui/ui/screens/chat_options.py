@@ -1,4 +1,4 @@
-"""Per-conversation settings: model, persona and the options sent to Ollama.
+"""Per-conversation settings: the agent it is given to, model, persona and the options sent to Ollama.
 
 Model names come from the host: each choice shows ``safe_line`` of the name
 and keeps the real name as its value. What a typed option means is the
@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -27,10 +27,12 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
     CSS_PATH = "chat_options.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="chat_options.cancel")]
 
-    def __init__(self, *, models: list[str], personas: list[str], settings: ChatSettings) -> None:
+    def __init__(self, *, models: list[str], personas: list[str], settings: ChatSettings, agents: list[str] | None = None) -> None:
         super().__init__()
         self.models = models
         self.personas = personas
+        self.agents = agents or []
+        self.agent = settings.agent
         self.model = settings.model
         self.persona = settings.persona
         self.options = settings.options
@@ -45,13 +47,18 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
         if self.model and self.model not in self.models:
             model_choices.insert(0, (Text(f"{safe_line(self.model)} (not installed)"), self.model))
         think = self.options.get("think")
-        with Vertical():
+        agent_choices = [(Text(safe_line(a)), a) for a in self.agents]
+        if self.agent and self.agent not in self.agents:
+            agent_choices.insert(0, (Text(f"{safe_line(self.agent)} (no such agent key)"), self.agent))
+        with VerticalScroll():
             yield Static("Conversation settings", classes="title")
             with Grid():
+                yield Label("Agent")
+                yield Select(agent_choices, value=self.agent or Select.NULL, prompt="none: just chat", id="agent", allow_blank=True)
                 yield Label("Model")
-                yield Select(model_choices, value=self.model or Select.BLANK, prompt="default", id="model", allow_blank=True)
+                yield Select(model_choices, value=self.model or Select.NULL, prompt="default", id="model", allow_blank=True)
                 yield Label("Persona")
-                yield Select([(Text(safe_line(p)), p) for p in self.personas], value=self.persona or Select.BLANK, prompt="none", id="persona", allow_blank=True)
+                yield Select([(Text(safe_line(p)), p) for p in self.personas], value=self.persona or Select.NULL, prompt="none", id="persona", allow_blank=True)
                 yield Label("Temperature")
                 yield Input(value("temperature"), placeholder="model default (e.g. 0.8)", id="temperature")
                 yield Label("Context")
@@ -61,8 +68,8 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
                 yield Label("Keep alive")
                 yield Input(value("keep_alive"), placeholder="5m (0 unloads at once)", id="keep_alive")
                 yield Label("Thinking")
-                yield Select([("on", "on"), ("off", "off")], value="on" if think is True else "off" if think is False else Select.BLANK, prompt="model default", id="think", allow_blank=True)
-            yield Static("Empty fields use the model's defaults.", classes="hint")
+                yield Select([("on", "on"), ("off", "off")], value="on" if think is True else "off" if think is False else Select.NULL, prompt="model default", id="think", allow_blank=True)
+            yield Static("Empty fields use the model's defaults. An agent answers with its tools, inside its credential.", classes="hint")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
@@ -70,7 +77,7 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
     def on_mount(self) -> None:
         for field in self.query(Input):
             field.cursor_blink = sovtui_app(self).cursor_blink
-        self.query_one("#model", Select).focus()
+        self.query_one("#agent" if self.agents else "#model", Select).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
@@ -98,11 +105,13 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
             options["think"] = think == "on"
         model = self.query_one("#model", Select).value
         persona = self.query_one("#persona", Select).value
+        agent = self.query_one("#agent", Select).value
         self.dismiss(
             ChatSettings(
-                model="" if model is Select.BLANK else str(model),
-                persona="" if persona is Select.BLANK else str(persona),
+                model="" if model is Select.NULL else str(model),
+                persona="" if persona is Select.NULL else str(persona),
                 options=options,
+                agent="" if agent is Select.NULL else str(agent),
             )
         )
 

@@ -1,4 +1,4 @@
-"""The line above the prompt: which model, which persona, which host, and where that host is.
+"""The line above the prompt: which agent, model, persona and host, and where that host is.
 
 A host on the public internet is said in bold red. Every part may come from
 outside (a model's name, a host's name in config.toml): shown through
@@ -19,9 +19,14 @@ class ChatInfo(Static):
     ChatInfo { height: 1; padding: 0 1; color: $text-muted; }
     """
 
-    def show_target(self, target: HostTarget, *, model: str, persona: str, editing: bool) -> None:
-        """Where the next prompt goes. ``model`` "" is the host's first installed model."""
+    def show_target(self, target: HostTarget, *, model: str, persona: str, editing: bool, agent: str = "") -> None:
+        """Where the next prompt goes. ``model`` "" is the host's first installed model;
+        ``agent``: the agent the conversation is given to (its tools, its limits)."""
         text = Text()
+        if agent:
+            text.append("agent ", style="bold")
+            text.append(safe_line(agent), style="bold")
+            text.append(" · ")
         text.append(safe_line(model or "first installed model"), style="bold")
         if persona:
             text.append(f" · {safe_line(persona)}")

@@ -28,6 +28,21 @@ from textual.widgets import Static
 from sovtui.text import safe_line, safe_text
 from sovtui.ui.widgets.paragraph_cut import find_cut
 
+def call_lines(tool_calls: list[dict[str, object]]) -> list[str]:
+    """An assistant message's tool calls (as Ollama sends them), one line each."""
+    if not tool_calls:
+        return []
+    from sovtui.agent.tools import describe_call  # only for an agent's reply: the agent package is not light
+
+    lines = []
+    for call in tool_calls:
+        function = call.get("function")
+        if isinstance(function, dict):
+            arguments = function.get("arguments")
+            lines.append(describe_call(str(function.get("name", "")), arguments if isinstance(arguments, dict) else {}))
+    return lines
+
+
 if TYPE_CHECKING:  # Markdown is imported when the first reply is shown, not at start-up
     from textual.widgets import Collapsible, Markdown
     from textual.widgets.markdown import MarkdownStream
@@ -72,6 +87,18 @@ class MessageWidget(Vertical, can_focus=True):
     MessageWidget > .message--prompt {
         height: auto;
     }
+    MessageWidget.-tool {
+        border-left: outer $success;
+        color: $text-muted;
+    }
+    MessageWidget.-tool.-refused {
+        border-left: outer $warning;
+        color: $warning;
+    }
+    MessageWidget > .message--call {
+        color: $text-muted;
+        height: auto;
+    }
     MessageWidget Markdown {
         margin: 0;
         padding: 0;
@@ -104,8 +131,10 @@ class MessageWidget(Vertical, can_focus=True):
         thinking: str = "",
         stats: str = "",
         interrupted: bool = False,
+        calls: tuple[str, ...] = (),
+        refused: bool = False,
     ) -> None:
-        super().__init__(classes=f"-{role}")
+        super().__init__(classes=f"-{role} -refused" if refused else f"-{role}")
         self.index = index
         self.role = role
         self.label = safe_line(label)
@@ -113,6 +142,8 @@ class MessageWidget(Vertical, can_focus=True):
         self.thinking = safe_text(thinking)
         self.stats = stats
         self.interrupted = interrupted
+        #: An agent's tool calls in this reply, one line each (``describe_call``).
+        self.calls = calls
         self._pieces: list[Markdown] = []  # while streaming: the reply's Markdown pieces, the last one live
         self._thinking_stream: MarkdownStream | None = None
 
@@ -120,6 +151,9 @@ class MessageWidget(Vertical, can_focus=True):
     def of(cls, index: int, message: Message) -> MessageWidget:
         """The widget for a saved message (the ``index``-th of its conversation)."""
         assistant = message.role == "assistant"
+        if message.role == "tool":  # a tool's outcome: one compact line
+            return cls(index=index, role="tool", label=message.tool_name, content=message.summary or message.content,
+                       refused=message.refused)
         return cls(
             index=index,
             role=message.role,
@@ -128,6 +162,7 @@ class MessageWidget(Vertical, can_focus=True):
             thinking=message.thinking,
             stats=message.stats if assistant else "",
             interrupted=message.interrupted,
+            calls=tuple(call_lines(message.tool_calls)),
         )
 
     # A long conversation mounts many of these, and every widget costs style
@@ -138,13 +173,19 @@ class MessageWidget(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         from textual.widgets import Markdown
 
+        if self.role == "tool":
+            mark = "✗" if self.has_class("-refused") else "✓"
+            yield Static(f"{mark} {self.label} · {self.content}", id="content", classes="message--prompt", markup=False)
+            return
         yield Static(self.label, classes="message--role", markup=False)
         if self.thinking:
             yield self._thinking_fold(self.thinking)
         if self.role == "user":
             yield Static(self.content, id="content", classes="message--prompt", markup=False)
-        else:
+        elif self.content or not self.calls:
             yield Markdown(self.content, id="content")
+        for line in self.calls:
+            yield self._call_line(line)
         if self.stats:
             yield Static(self.stats, classes="message--stats", markup=False, id="stats")
         if self.interrupted:
@@ -155,6 +196,17 @@ class MessageWidget(Vertical, can_focus=True):
         from textual.widgets import Collapsible, Markdown
 
         return Collapsible(Markdown(text, id="thinking-text"), title="thinking", collapsed=True, id="thinking")
+
+    @staticmethod
+    def _call_line(line: str) -> Static:
+        return Static(f"→ {line}", classes="message--call", markup=False)
+
+    async def add_call(self, line: str) -> None:
+        """Show a tool call this reply made (``describe_call``'s line), below its words."""
+        self.calls = (*self.calls, line)
+        call = self._call_line(line)
+        after = self.query(".message--call").last() if self.query(".message--call") else self.query_one("#content")
+        await self.mount(call, after=after)
 
     @staticmethod
     def _interrupted_mark() -> Static:

@@ -16,7 +16,7 @@ pane's worker, through ``paint_reply``.)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,16 +25,46 @@ if TYPE_CHECKING:
     from sovtui.ui.widgets.message import MessageWidget
 
 
-async def paint_reply(widget: MessageWidget, stream: AsyncIterator[ReplyEvent], rate: float) -> Message | None:
+async def paint_reply(
+    widget: MessageWidget,
+    stream: AsyncIterator[ReplyEvent],
+    rate: float,
+    *,
+    add: Callable[[MessageWidget], Awaitable[MessageWidget]] | None = None,
+    index_of: Callable[[Message], int] | None = None,
+) -> Message | None:
     """Show a streaming reply in ``widget`` at most ``rate`` times a second; the reply as kept.
 
     Stopped (cancelled) or failed (a ``SovtuiError`` from the session), the
     widget shows what arrived, marked interrupted, and the exception goes on.
+
+    An agent's reply is several messages: its words, the tool calls it makes
+    (lines under those words), each call's outcome (a message of its own),
+    then its words again. ``add`` mounts the widget of each message after the
+    first (``MessageLog.add``), ``index_of`` says where a message is in the
+    conversation.
     """
-    message: Message | None = None
+    from sovtui.ui.widgets.message import MessageWidget
+
+    message: Message | None = None  # the message ``widget`` shows
+    finished = False  # ``widget`` shows its message's end already (its calls began)
     painter = ReplyPainter(widget, rate)
     try:
         async for event in stream:
+            if event.kind == "done":
+                continue
+            if event.kind == "tool_result":
+                if add is not None and index_of is not None:
+                    await add(MessageWidget.of(index_of(event.message), event.message))
+                continue
+            if message is not None and event.message is not message and add is not None and index_of is not None:
+                # The agent speaks again after its tool calls: a new message, a new widget.
+                await painter.close()
+                if not finished:
+                    await widget.finish_with(message, interrupted=False)
+                label = event.message.model or "…"
+                widget = await add(MessageWidget(index=index_of(event.message), role="assistant", label=label))
+                painter, finished = ReplyPainter(widget, rate), False
             message = event.message
             if widget.label == "…" and message.model:
                 widget.set_label(message.model)
@@ -42,12 +72,22 @@ async def paint_reply(widget: MessageWidget, stream: AsyncIterator[ReplyEvent], 
                 painter.add(event.kind, event.text)
             elif event.kind == "finished":
                 await painter.close()  # the end on screen now; the save to disk follows
+            elif event.kind == "tool_call" and event.call is not None:
+                from sovtui.agent.tools import describe_call
+
+                if not finished:
+                    await painter.close()
+                    await widget.finish_with(message, interrupted=False)
+                    finished = True
+                await widget.add_call(describe_call(event.call.name, event.call.arguments))
         await painter.close()
     except BaseException:
         await painter.close()
-        await widget.finish_with(message, interrupted=True)
+        if not finished:
+            await widget.finish_with(message, interrupted=True)
         raise
-    await widget.finish_with(message, interrupted=False)
+    if not finished:
+        await widget.finish_with(message, interrupted=False)
     return message
 
 
