@@ -2,9 +2,11 @@
 
 sovtui talks only to hosts the user configured: the Ollama hosts in
 config.toml (and OLLAMA_HOST when it is set), and the relays of the wallets
-connected over NWC (from their URIs, kept in config.toml without the secret).
-The relays in ``[nostr] relays`` are only written into exported nprofiles,
-never contacted. Nothing else: no telemetry, no
+connected over NWC (from their URIs, kept in config.toml without the secret),
+and the relays in ``[agents.NAME] relays`` that ``sovtui agent serve`` takes
+private messages on. The relays in ``[nostr] relays`` are written into
+exported nprofiles, and contacted only when you ask (an agent's note
+published, an agent served with no relays of its own). Nothing else: no telemetry, no
 update checks, no fonts, icons or avatars, and no DNS lookup of a name the
 user did not write. ``sovtui doctor`` prints this list with each address's
 locality, so a user can see exactly where their words can go. New
@@ -48,4 +50,6 @@ def configured_endpoints(config: Config) -> list[Endpoint]:
         found.append(Endpoint("model server (Ollama, from OLLAMA_HOST)", "OLLAMA_HOST", parse_host(os.environ["OLLAMA_HOST"])))
     for name, wallet in sorted(config.wallets.items()):
         found += [Endpoint("wallet relay (NWC)", name, relay) for relay in wallet.relays]
+    for name, agent in sorted(config.agents.items()):  # sovtui agent serve NAME takes private messages there
+        found += [Endpoint("agent relay (private messages)", name, relay) for relay in agent.relays]
     return found

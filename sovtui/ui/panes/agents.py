@@ -31,6 +31,7 @@ from sovtui.ui.vault_gate import ensure_open
 if TYPE_CHECKING:
     from sovtui.agent.agents import AgentStatus
     from sovtui.agent.audit import AuditEntry, AuditRead
+    from sovtui.agent.serve import ServeStatus
 
 #: How many of an agent's newest actions the pane shows.
 RECENT = 100
@@ -99,6 +100,14 @@ def agent_line(status: AgentStatus, now: float | None = None) -> str:
     return safe_line(" · ".join(parts))
 
 
+def serve_line(status: ServeStatus) -> str:
+    """Whether ``sovtui agent serve`` is answering for the agent, and its last activity."""
+    last = f", last activity {when(status.last_activity)}" if status.last_activity else ""
+    if status.running:
+        return f"served over Nostr since {when(status.since or 0)}{last}"
+    return f"not served now{last}"
+
+
 class AgentsPane(Pane, can_focus=True):
     CSS_PATH = "agents.tcss"
 
@@ -120,6 +129,8 @@ class AgentsPane(Pane, can_focus=True):
         self.actions: list[AuditEntry] = []
         #: The agent whose actions are shown (kept across a refresh).
         self.current: str | None = None
+        #: Agents that have a service status file (``sovtui agent serve``), by name.
+        self.served: dict[str, ServeStatus] = {}
         self._locked = False
 
     def compose(self) -> ComposeResult:
@@ -172,6 +183,7 @@ class AgentsPane(Pane, can_focus=True):
     @work(exclusive=True, group="agents-read", exit_on_error=False, description="Agents: read agents and logs")
     async def refresh_view(self) -> None:
         from sovtui.agent.agents import list_agents
+        from sovtui.agent.serve import served_agents
         from sovtui.identity.access import keyring
 
         state = self.query_one("#agents-state", Static)
@@ -187,6 +199,8 @@ class AgentsPane(Pane, can_focus=True):
             self._show_agents([])
             return
         agents = await self.attempt(lambda: list_agents(self.ctx), on_error=lambda exc: state.update(plain(str(exc))))
+        served = await self.attempt(lambda: served_agents(self.ctx.paths.state_dir))
+        self.served = {s.name: s for s in served or []}
         if agents is None:
             self._show_agents([])
             return
@@ -195,7 +209,9 @@ class AgentsPane(Pane, can_focus=True):
                          "then issue it a spending credential with a.")
         else:
             live = sum(1 for a in agents if a.agent.state == "live")
-            state.update(f"{len(agents)} agent{'s' if len(agents) != 1 else ''}, {live} live · spent and left are this period's")
+            running = sum(1 for a in agents if a.agent.name in self.served and self.served[a.agent.name].running)
+            serving = f", {running} served over Nostr" if running else ""
+            state.update(f"{len(agents)} agent{'s' if len(agents) != 1 else ''}, {live} live{serving} · spent and left are this period's")
         self._show_agents(agents)
         await self._read_actions()
 
@@ -254,6 +270,8 @@ class AgentsPane(Pane, can_focus=True):
             line.update("")
         else:
             text = agent_line(status)
+            if name in self.served:
+                text += " · " + serve_line(self.served[name])
             if read is not None and read.damaged:
                 text += f" · {len(read.damaged)} damaged log line(s) skipped"
             if read is not None and not read.entries:

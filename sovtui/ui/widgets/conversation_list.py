@@ -1,6 +1,7 @@
 """The list of conversations beside the chat, newest first, with a search box.
 
-It shows summaries only (title, when, model); opening one is the pane's job.
+It shows summaries only (title, when, model; "nostr" before the time for a
+conversation held over Nostr private messages); opening one is the pane's job.
 ``/`` focuses the search box, which filters by title and content as you type
 (the search itself is the chat store's, run in a worker by the pane).
 
@@ -31,6 +32,12 @@ class ConversationItem:
     title: str
     updated: datetime
     model: str = ""
+    #: The other side's public key (hex) when the conversation is held over Nostr private messages.
+    nostr_peer: str = ""
+
+
+#: The mark before the model of a conversation held over Nostr private messages (sovtui agent serve).
+NOSTR_MARK = "nostr"
 
 
 def when(moment: datetime, now: datetime | None = None) -> str:
@@ -106,7 +113,7 @@ class ConversationList(Vertical):
         options.clear_options()
         options.add_options(
             Option(
-                Content.assemble(safe_line(item.title)[:40] or "untitled", "\n", (f"{when(item.updated, self.now)} {safe_line(item.model)}", "dim")),
+                self.entry(item),
                 id=item.id,
             )
             for item in items
@@ -115,6 +122,12 @@ class ConversationList(Vertical):
             options.highlighted = 0
         if selected is not None:
             self.highlight(selected)
+
+    def entry(self, item: ConversationItem) -> Content:
+        """Title on the first line; on the second, the Nostr mark (if any), then when and which model."""
+        mark: list[tuple[str, str]] = [(NOSTR_MARK + " ", "bold")] if item.nostr_peer else []
+        return Content.assemble(safe_line(item.title)[:40] or "untitled", "\n", *mark,
+                                (f"{when(item.updated, self.now)} {safe_line(item.model)}", "dim"))
 
     def highlight(self, conversation_id: str) -> None:
         options = self.query_one(OptionList)
