@@ -195,8 +195,8 @@ class ServeState:
         def whole(value: Any) -> int:
             return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
-        handled = data.get("handled") if isinstance(data.get("handled"), dict) else {}
-        conversations = data.get("conversations") if isinstance(data.get("conversations"), dict) else {}
+        handled: dict[Any, Any] = data["handled"] if isinstance(data.get("handled"), dict) else {}
+        conversations: dict[Any, Any] = data["conversations"] if isinstance(data.get("conversations"), dict) else {}
         return cls(path, whole(data.get("first_served")), whole(data.get("last_handled")),
                    {k: whole(v) for k, v in handled.items() if isinstance(k, str)},
                    {k: v for k, v in conversations.items() if isinstance(k, str) and isinstance(v, str)})

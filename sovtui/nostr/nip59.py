@@ -219,7 +219,7 @@ def parse_rumor(data: Any) -> Rumor:
         raise GiftError("the rumor is not an event")
     pubkey, created_at, kind = data.get("pubkey"), data.get("created_at"), data.get("kind")
     tags, content = data.get("tags"), data.get("content")
-    if not is_hex64(pubkey):
+    if not (isinstance(pubkey, str) and is_hex64(pubkey)):
         raise GiftError("the rumor's pubkey is not 64 lowercase hex digits")
     if not (isinstance(created_at, int) and not isinstance(created_at, bool) and 0 <= created_at <= MAX_CREATED_AT):
         raise GiftError("the rumor's created_at is not a unix time")
