@@ -530,7 +530,7 @@ def bench_agent(runs: int, calls: int = 40) -> list[Result]:
     from sovtui.wallet.uri import parse_nwc_uri
     from tests.wallet.simulator import MERCHANT_PREIMAGES, merchant_invoice
 
-    def one_run() -> tuple[float, float, float, float]:
+    def one_run() -> tuple[float, float, float, float, float]:
         with tempfile.TemporaryDirectory() as tmp:
             saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")}
             os.environ.update(scratch_env(Path(tmp)))
@@ -557,28 +557,30 @@ def bench_agent(runs: int, calls: int = 40) -> list[Result]:
                     real_fsync(fd)
                     synced[0] += time.perf_counter() - start
 
-                async def measure() -> tuple[list[float], list[float], list[float], list[float]]:
+                async def measure() -> tuple[list[float], list[float], list[float], list[float], list[float]]:
                     toolbox = Toolbox(ctx, "bot")
                     toolbox._client, toolbox._wallet = _InstantWallet(preimages), "main"  # type: ignore[assignment]
-                    balance, pay, unsynced, key = [], [], [], []
+                    balance, pay, unsynced, cpu, key = [], [], [], [], []
                     for invoice in invoices:
                         for name, arguments, into in (("get_balance", {}, balance), ("pay_invoice", {"invoice": invoice}, pay),
                                                       ("get_public_key", {}, key)):
                             synced[0] = 0.0
-                            start = time.perf_counter()
+                            start, start_cpu = time.perf_counter(), time.thread_time()
                             result = await toolbox.call(name, arguments)
                             into.append(time.perf_counter() - start)
                             assert result.outcome == "ok", result.reason
                             if name == "pay_invoice":
                                 unsynced.append(into[-1] - synced[0])
-                    return balance, pay, unsynced, key
+                                cpu.append(time.thread_time() - start_cpu)
+                    return balance, pay, unsynced, cpu, key
 
                 os.fsync = timed_fsync
                 try:
-                    balance, pay, unsynced, key = asyncio.run(measure())
+                    balance, pay, unsynced, cpu, key = asyncio.run(measure())
                 finally:
                     os.fsync = real_fsync
-                return statistics.median(balance), statistics.median(pay), statistics.median(unsynced), statistics.median(key)
+                return (statistics.median(balance), statistics.median(pay), statistics.median(unsynced),
+                        statistics.median(cpu), statistics.median(key))
             finally:
                 for k, v in saved.items():
                     if v is None:
@@ -591,7 +593,9 @@ def bench_agent(runs: int, calls: int = 40) -> list[Result]:
         Result("agent tool call: get_balance (checks + audit line)", "s", [m[0] for m in measured]),
         Result("agent tool call: pay_invoice (every limit, ledger, audit)", "s", [m[1] for m in measured]),
         Result("agent tool call: pay_invoice less its fsync waits", "s", [m[2] for m in measured]),
-        Result("agent tool call: get_public_key (no wallet)", "s", [m[3] for m in measured]),
+        # sovtui's own work, whatever else the machine is doing: the figure held to the 5 ms target.
+        Result("agent tool call: pay_invoice, CPU time", "s", [m[3] for m in measured]),
+        Result("agent tool call: get_public_key (no wallet)", "s", [m[4] for m in measured]),
     ]
 
 

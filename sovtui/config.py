@@ -17,6 +17,7 @@ dict[str, section].
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import json
@@ -407,8 +408,28 @@ def _too_deep_at(text: str) -> int:
     return 0
 
 
+#: The last few texts parsed, and what they gave. config.toml is read afresh on
+#: every use (another sovtui may have changed it), and most reads find the same
+#: text: the read is a few microseconds, the parse most of a millisecond, and an
+#: agent's tool call reads it several times. Keyed by the whole text, so any
+#: change is parsed; each caller gets its own copy to change.
+_PARSED: dict[tuple[str, str], Config] = {}
+_PARSED_MAX = 4
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Parse and validate TOML text; ConfigError names ``path`` and the place."""
+    key = (str(path), text)
+    known = _PARSED.get(key)
+    if known is None:
+        known = _parse_config(text, path)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = known
+    return copy.deepcopy(known)
+
+
+def _parse_config(text: str, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -8,6 +8,8 @@ are ours because pynostr's ``Event.verify`` asserts rather than answering.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 import time
@@ -91,7 +93,10 @@ def check_event(event: Any) -> str:
     return computed
 
 
+@functools.lru_cache(maxsize=256)
 def _schnorr_verifies(pubkey: str, event_id: str, sig: str) -> bool:
+    """Whether ``sig`` is ``pubkey``'s signature of ``event_id``: a pure function, so the
+    answers for the credentials read on every agent call are remembered."""
     from pynostr.key import PublicKey
 
     try:

@@ -10,6 +10,8 @@ against every example, valid and invalid, in the BOLT #11 text.
 
 from __future__ import annotations
 
+import functools
+
 import re
 import time
 from dataclasses import dataclass
@@ -60,7 +62,14 @@ class Invoice:
         return (time.time() if now is None else now) >= self.expires_at
 
 
+@functools.lru_cache(maxsize=64)
 def decode(invoice: str) -> Invoice:
+    """The invoice read and its signature checked; InvoiceError says what is wrong.
+
+    Remembered for the last few invoices (an ``Invoice`` is frozen): a payment
+    decodes the same invoice at each of its checks, and the checksum and the
+    signature are the costly part.
+    """
     text = invoice.strip()
     if text.lower().startswith("lightning:"):
         text = text[len("lightning:"):]
