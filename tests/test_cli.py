@@ -136,7 +136,7 @@ def test_an_error_quoting_outside_text_reaches_stderr_without_its_escapes(capsys
     parser = cli.build_parser()
     args = parser.parse_args(["paths"])
     monkeypatch.setattr(args, "handler", hostile, raising=False)
-    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {"parse_args": lambda self, argv: args})())
+    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {"parse_known_args": lambda self, argv: (args, [])})())
     assert cli.main(["paths"]) != 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "the wallet said" in err

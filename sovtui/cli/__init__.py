@@ -41,6 +41,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """``parse_args``, but the words of a prompt may come before and after its options.
+
+    argparse takes a command's positional arguments in one go, so in ``sovtui
+    agent ask bot -m llama3.1 what is my balance`` the words after ``-m`` would
+    be "unrecognized". A command whose last argument is ``prompt`` gets them.
+    """
+    args, extra = parser.parse_known_args(argv)
+    if extra and hasattr(args, "prompt") and not any(word.startswith("-") for word in extra):
+        if isinstance(args.prompt, list):
+            args.prompt = [*args.prompt, *extra]
+        else:
+            args.prompt = " ".join([args.prompt, *extra] if args.prompt else extra)
+        return args
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def run_tui(ctx: Context) -> int:
     from sovtui.ui.app import run
 
@@ -55,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args: argparse.Namespace | None = None
         handler = None
     else:
-        args = build_parser().parse_args(argv)
+        args = parse(build_parser(), argv)
         handler = getattr(args, "handler", None)
     try:
         ctx = Context()

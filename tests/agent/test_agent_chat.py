@@ -165,3 +165,13 @@ async def test_the_chat_pane_gives_a_conversation_to_an_agent_asks_and_shows_eac
         assert [role for role, _ in blocks(app)] == roles
         assert app.query(MessageWidget)[1].calls == call.calls
     assert ConversationStore(xdg).load(conversation_id).messages[2].summary == "paid: 600 sats"
+
+
+def test_the_prompts_words_may_come_before_and_after_the_options(cli, agent_setup):
+    """argparse alone rejected ``agent ask bot -m MODEL words`` ("unrecognized arguments")."""
+    asked = cli("agent", "ask", "bot", "-m", TOOLS_MODEL, "call", "get_public_key")
+    assert asked.returncode == 0, asked.stderr
+    assert "→ get_public_key()" in asked.stderr
+    chatted = cli("chat", "call", "--agent", "bot", "get_public_key")
+    assert chatted.returncode == 0 and "→ get_public_key()" in chatted.stderr, chatted.stderr
+    assert cli("models", "list", "surplus").returncode == 2  # still an error where no prompt is taken
