@@ -45,6 +45,8 @@ class Summary:
     updated: datetime
     model: str
     messages: int
+    agent: str = ""  # the agent the conversation is given to
+    nostr_peer: str = ""  # held over Nostr private messages with this key (hex)
 
 
 @dataclass(frozen=True)
@@ -163,13 +165,16 @@ class ConversationStore:
                         "updated": str(data["updated"]),
                         "model": str(data.get("model", "")),
                         "messages": len(data.get("messages", [])),
+                        "agent": str(data.get("agent") or ""),
+                        "nostr_peer": str(data.get("nostr_peer") or ""),
                     }
                     _parse_time(entry["updated"])
                 except (OSError, ValueError, KeyError, TypeError) as exc:
                     self.problems.append(Problem(path, _describe(exc)))
                     continue
             fresh[path.name] = entry
-            found.append(Summary(entry["id"], entry["title"], _parse_time(entry["updated"]), entry["model"], entry["messages"]))
+            found.append(Summary(entry["id"], entry["title"], _parse_time(entry["updated"]), entry["model"], entry["messages"],
+                                 str(entry.get("agent", "")), str(entry.get("nostr_peer", ""))))
         if fresh != cache:
             try:
                 atomic_write(self.index_file, json.dumps(fresh))

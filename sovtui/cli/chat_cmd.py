@@ -252,20 +252,25 @@ def _allow_public(session: ChatSession, yes: bool) -> None:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.chat.store import ConversationStore
+    from sovtui.chat.store import ConversationStore, Summary
 
     store = ConversationStore(ctx.paths)
     found = store.search(args.search) if args.search else store.summaries()
     for problem in store.problems:
         print(f"sovtui: {problem}", file=sys.stderr)
     if args.json:
-        print_json([{"id": s.id, "title": s.title, "updated": s.updated.isoformat(), "model": s.model, "messages": s.messages} for s in found])
+        print_json([{"id": s.id, "title": s.title, "updated": s.updated.isoformat(), "model": s.model, "messages": s.messages,
+                     "agent": s.agent or None, "nostr_peer": s.nostr_peer or None} for s in found])
         return 0
     if not found:
         print("no conversations yet: start one with 'sovtui chat PROMPT' or in the app", file=sys.stderr)
         return 0
-    rows = [[s.id, s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), s.model, str(s.messages), safe_line(s.title)[:50]] for s in found]
-    print_table(rows, ["ID", "UPDATED", "MODEL", "MSGS", "TITLE"])
+    def who(s: Summary) -> str:  # the agent answering, and "nostr" when held over Nostr private messages
+        return safe_line(" · ".join(part for part in (s.agent, "nostr" if s.nostr_peer else "") if part)) or "-"
+
+    rows = [[s.id, s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), s.model, who(s), str(s.messages), safe_line(s.title)[:50]]
+            for s in found]
+    print_table(rows, ["ID", "UPDATED", "MODEL", "AGENT", "MSGS", "TITLE"])
     return 0
 
 

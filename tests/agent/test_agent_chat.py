@@ -175,3 +175,30 @@ def test_the_prompts_words_may_come_before_and_after_the_options(cli, agent_setu
     chatted = cli("chat", "call", "--agent", "bot", "get_public_key")
     assert chatted.returncode == 0 and "→ get_public_key()" in chatted.stderr, chatted.stderr
     assert cli("models", "list", "surplus").returncode == 2  # still an error where no prompt is taken
+
+
+def test_chats_list_names_the_agent_and_marks_nostr_conversations(cli, ctx, agent_setup, xdg: Paths):
+    from sovtui.chat.models import Conversation, Message
+
+    store = ConversationStore(xdg)
+    store.save(Conversation(title="over nostr", agent="bot", nostr_peer="ab" * 32, messages=[Message("user", "hi")]))
+    store.save(Conversation(title="typed here", messages=[Message("user", "hello")]))
+    listed = {row["title"]: row for row in json.loads(cli("chats", "list", "--json").stdout)}
+    assert (listed["over nostr"]["agent"], listed["over nostr"]["nostr_peer"]) == ("bot", "ab" * 32)
+    assert (listed["typed here"]["agent"], listed["typed here"]["nostr_peer"]) == (None, None)
+    table = cli("chats", "list").stdout
+    assert "bot · nostr" in table
+
+
+async def test_the_chat_pane_marks_a_conversation_held_over_nostr(make_app, xdg: Paths):
+    from sovtui.chat.models import Conversation, Message
+    from sovtui.ui.widgets.conversation_list import ConversationList
+
+    store = ConversationStore(xdg)
+    store.save(Conversation(title="over nostr", agent="bot", nostr_peer="ab" * 32, messages=[Message("user", "hi")]))
+    store.save(Conversation(title="typed here", messages=[Message("user", "hello")]))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_until(pilot, lambda: len(listing.items) == 2, what="the list")
+        assert {item.title: item.nostr_peer for item in listing.items} == {"over nostr": "ab" * 32, "typed here": ""}

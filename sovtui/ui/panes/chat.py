@@ -161,7 +161,7 @@ class ChatPane(ChatActions):
         if found is None:
             return
         summaries, problems = found
-        items = [ConversationItem(s.id, s.title, s.updated, s.model) for s in summaries]
+        items = [ConversationItem(s.id, s.title, s.updated, s.model, nostr_peer=s.nostr_peer) for s in summaries]
         self.query_one(ConversationList).set_items(items, selected=self.session.conversation.id)
         for problem in problems:
             self.notify(str(problem), severity="warning", timeout=8)
