@@ -202,3 +202,27 @@ async def test_the_chat_pane_marks_a_conversation_held_over_nostr(make_app, xdg:
         listing = app.query_one(ConversationList)
         await wait_until(pilot, lambda: len(listing.items) == 2, what="the list")
         assert {item.title: item.nostr_peer for item in listing.items} == {"over nostr": "ab" * 32, "typed here": ""}
+
+
+async def test_the_settings_dialog_says_why_no_agent_can_be_chosen(make_app, ctx, ollama, monkeypatch, xdg: Paths):
+    """No vault, or a locked one: the agent field says so and the rest of the dialog works."""
+    from textual.widgets import Select
+
+    from sovtui.identity.keys import KeyStore
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        await wait_for_screen(app, pilot, ChatOptionsScreen)
+        field = app.screen.query_one("#agent", Select)
+        assert field.disabled and app.screen.agents_note.startswith("no agent keys yet")
+        await pilot.press("escape")
+    monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
+    ctx.vault.create("a pass phrase")
+    KeyStore(ctx.vault).generate("bot", "agent")
+    ctx.vault.lock()
+    async with make_app().run_test(size=(80, 24)) as pilot:
+        app = pilot.app
+        await pilot.press("ctrl+o")
+        await wait_for_screen(app, pilot, ChatOptionsScreen)
+        assert app.screen.agents_note.startswith("unlock your keys")

@@ -50,6 +50,15 @@ async def open_reply(pane: Pane, session: ChatSession, start: Callable[[], Reply
     return stream
 
 
+def _agents_note(pane: Pane, agents: list[str] | None) -> str:
+    """What the agent field says when there is no agent to choose."""
+    if agents:
+        return ""
+    if agents is None and pane.ctx.vault.exists:
+        return "unlock your keys (Keys pane) to choose an agent"
+    return "no agent keys yet (Keys pane: n, role agent)"
+
+
 class ChatActions(Pane):
     """The Chat pane's dialog flows."""
 
@@ -68,10 +77,10 @@ class ChatActions(Pane):
         from sovtui.agent.agents import agent_names
 
         models = await self.attempt(installed_names(self.ctx, self.sovtui.host_name), on_error=no_list)
-        agents = await self.attempt(lambda: agent_names(self.ctx))
+        agents = await self.attempt(lambda: agent_names(self.ctx), on_error=lambda exc: None)  # said in the dialog
         session = self.chat.session
         screen = ChatOptionsScreen(models=models or [], personas=sorted(self.ctx.config.personas), settings=session.settings(),
-                                   agents=agents or [])
+                                   agents=agents, agents_note=_agents_note(self, agents))
         chosen = await self.sovtui.push_screen_wait(screen)
         if chosen is not None and await self.succeeds(lambda: session.configure(chosen)):
             self.chat.update_info()

@@ -27,11 +27,15 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
     CSS_PATH = "chat_options.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="chat_options.cancel")]
 
-    def __init__(self, *, models: list[str], personas: list[str], settings: ChatSettings, agents: list[str] | None = None) -> None:
+    def __init__(self, *, models: list[str], personas: list[str], settings: ChatSettings, agents: list[str] | None = None,
+                 agents_note: str = "") -> None:
         super().__init__()
         self.models = models
         self.personas = personas
+        #: None: the agent keys could not be read (a locked vault); ``agents_note`` says why.
         self.agents = agents or []
+        self.agents_known = agents is not None
+        self.agents_note = agents_note
         self.agent = settings.agent
         self.model = settings.model
         self.persona = settings.persona
@@ -49,12 +53,14 @@ class ChatOptionsScreen(ModalScreen[ChatSettings | None]):
         think = self.options.get("think")
         agent_choices = [(Text(safe_line(a)), a) for a in self.agents]
         if self.agent and self.agent not in self.agents:
-            agent_choices.insert(0, (Text(f"{safe_line(self.agent)} (no such agent key)"), self.agent))
+            missing = "no such agent key" if self.agents_known else "keys locked"
+            agent_choices.insert(0, (Text(f"{safe_line(self.agent)} ({missing})"), self.agent))
         with VerticalScroll():
             yield Static("Conversation settings", classes="title")
             with Grid():
                 yield Label("Agent")
-                yield Select(agent_choices, value=self.agent or Select.NULL, prompt="none: just chat", id="agent", allow_blank=True)
+                yield Select(agent_choices, value=self.agent or Select.NULL, prompt=self.agents_note or "none: just chat",
+                             id="agent", allow_blank=True, disabled=not agent_choices)
                 yield Label("Model")
                 yield Select(model_choices, value=self.model or Select.NULL, prompt="default", id="model", allow_blank=True)
                 yield Label("Persona")
