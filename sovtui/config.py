@@ -58,11 +58,25 @@ class UIConfig:
     extra: dict[str, Any] = _extra()
 
 
+#: The APIs a model server may speak: Ollama's own, or the OpenAI-compatible one
+#: (llama.cpp's llama-server, vLLM, LM Studio, LocalAI, SGLang, cloud APIs).
+HOST_APIS = ("ollama", "openai")
+
+
 @dataclass
 class HostConfig:
-    """A model server (Ollama) the user runs or trusts."""
+    """A model server the user runs or trusts. Its API key, if it needs one, is in the vault, never here."""
 
     url: str = DEFAULT_OLLAMA_URL
+    api: str = field(default="ollama", metadata={"choices": HOST_APIS})
+    extra: dict[str, Any] = _extra()
+
+
+@dataclass
+class PoolConfig:
+    """Several hosts that serve the same models: a reply goes to the first that answers and has the model."""
+
+    hosts: list[str] = field(default_factory=list)
     extra: dict[str, Any] = _extra()
 
 
@@ -182,6 +196,8 @@ class Config:
     ui: UIConfig = field(default_factory=UIConfig)
     inference: InferenceConfig = field(default_factory=InferenceConfig)
     hosts: dict[str, HostConfig] = field(default_factory=_default_hosts)
+    #: Host pools, ``[pools.NAME] hosts = [...]``: named wherever a host is (``--host NAME``).
+    pools: dict[str, PoolConfig] = field(default_factory=dict, metadata={"omit_empty": True})
     backend: BackendConfig = field(default_factory=BackendConfig)
     personas: dict[str, PersonaConfig] = field(default_factory=_default_personas)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
@@ -205,6 +221,8 @@ class Config:
             return name, self.hosts[name]
         except KeyError:
             known = ", ".join(sorted(self.hosts)) or "none"
+            if self.pools:
+                known += "; pools: " + ", ".join(sorted(self.pools))
             raise ConfigError(
                 f"no host named {name!r} in config.toml (known: {known})"
             ) from None
@@ -312,6 +330,12 @@ def _convert(tp: Any, value: Any, key: str) -> Any:
 
 def _constrained(spec: Any, hint: Any, value: Any, key: str) -> Any:
     """Convert ``value`` for field ``spec`` and check its range."""
+    choices = spec.metadata.get("choices")
+    if choices is not None:
+        converted = _convert(hint, value, key)
+        if converted not in choices:
+            raise _TypeProblem(key, " or ".join(f'"{c}"' for c in choices), value)
+        return converted
     minimum = spec.metadata.get("min")
     if minimum is None:
         return _convert(hint, value, key)

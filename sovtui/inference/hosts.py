@@ -1,8 +1,14 @@
-"""Which Ollama host a command talks to, and where that host is.
+"""Which model host a command talks to, and where that host is.
 
 A host named on the command line (``--host NAME``) or in the TUI wins; else
 ``OLLAMA_HOST`` from the environment, parsed exactly as the official client
 parses it; else the config's default host.
+
+A host speaks an ``api``: ``"ollama"`` (Ollama's own) or ``"openai"`` (the
+OpenAI-compatible API of llama.cpp's llama-server, vLLM, LM Studio, LocalAI,
+SGLang and the cloud services). A name may also be a pool
+(``[pools.NAME] hosts = [...]``): ``resolve_targets`` gives its members in
+order, and a reply goes to the first that answers and has the model.
 """
 
 from __future__ import annotations
@@ -10,8 +16,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from sovtui.config import Config
+from sovtui.config import Config, HostConfig
+from sovtui.errors import ConfigError
 from sovtui.net import Locality, locality_of
+
+OLLAMA = "ollama"
+OPENAI = "openai"
 
 
 def parse_host(value: str | None) -> str:
@@ -46,10 +56,37 @@ def parse_host(value: str | None) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+def openai_base_url(value: str) -> str:
+    """An OpenAI-compatible server's base URL as its client wants it.
+
+    Written as the server documents it (``http://gpu-box:8000/v1``,
+    ``https://openrouter.ai/api/v1``); a URL with no path gets ``/v1`` (the
+    path every local server uses), a URL with a path keeps it as it is (some
+    services put the API elsewhere, Google's under ``/v1beta/openai``).
+    No scheme means ``http://``; a trailing ``/`` is dropped.
+    """
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if "://" not in value:
+        value = "http://" + value
+    try:
+        split = urlsplit(value)
+        split.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a URL a client can connect to") from None
+    if split.scheme not in ("http", "https") or not split.hostname:
+        raise ConfigError(f"{value!r} is not an http or https URL")
+    path = split.path.rstrip("/") or "/v1"
+    return f"{split.scheme}://{split.netloc}{path}"
+
+
 @dataclass(frozen=True)
 class HostTarget:
     name: str
     url: str
+    #: "ollama" or "openai" (OpenAI-compatible).
+    api: str = OLLAMA
 
     @property
     def locality(self) -> Locality:
@@ -59,10 +96,45 @@ class HostTarget:
     def label(self) -> str:
         return f"{self.name} ({self.locality.label})"
 
+    @property
+    def is_openai(self) -> bool:
+        return self.api == OPENAI
+
+    @property
+    def kind(self) -> str:
+        """What the host is, for people: "Ollama" or "OpenAI-compatible"."""
+        return "OpenAI-compatible" if self.is_openai else "Ollama"
+
+
+def target_of(name: str, host: HostConfig) -> HostTarget:
+    """The target for a configured host: its URL read as its API wants it."""
+    if host.api == OPENAI:
+        return HostTarget(name, openai_base_url(host.url), OPENAI)
+    return HostTarget(name, parse_host(host.url), OLLAMA)
+
 
 def resolve_host(config: Config, name: str | None = None) -> HostTarget:
-    """The host for a command; ConfigError for an unknown name."""
+    """The host for a command; ConfigError for an unknown name. A pool means its first member."""
+    return resolve_targets(config, name)[0]
+
+
+def resolve_targets(config: Config, name: str | None = None) -> list[HostTarget]:
+    """The hosts a name means, in the order to try them: one host, or a pool's members."""
     if name is None and os.environ.get("OLLAMA_HOST"):
-        return HostTarget("OLLAMA_HOST", parse_host(os.environ["OLLAMA_HOST"]))
-    host_name, host = config.host(name)
-    return HostTarget(host_name, parse_host(host.url))
+        return [HostTarget("OLLAMA_HOST", parse_host(os.environ["OLLAMA_HOST"]))]
+    wanted = name or config.inference.host
+    if wanted not in config.hosts and wanted in config.pools:
+        members = config.pools[wanted].hosts
+        if not members:
+            raise ConfigError(f"the pool {wanted!r} has no hosts: add some under [pools.{wanted}] hosts in config.toml")
+        unknown = [m for m in members if m not in config.hosts]
+        if unknown:
+            raise ConfigError(f"the pool {wanted!r} names hosts that are not in config.toml: {', '.join(unknown)}")
+        return [target_of(member, config.hosts[member]) for member in members]
+    host_name, host = config.host(wanted)
+    return [target_of(host_name, host)]
+
+
+def is_pool(config: Config, name: str | None) -> bool:
+    """True if ``name`` is a pool (and not also a host, which would win)."""
+    return bool(name) and name not in config.hosts and name in config.pools
