@@ -69,7 +69,7 @@ class AuditEntry:
         moment, sats = data.get("time"), data.get("sats", 0)
         if not isinstance(moment, (int, float)) or isinstance(moment, bool) or not isinstance(data.get("tool"), str):
             raise ValueError("no time or tool")
-        arguments = data.get("arguments") if isinstance(data.get("arguments"), dict) else {}
+        arguments: dict[str, Any] = data["arguments"] if isinstance(data.get("arguments"), dict) else {}
         return cls(float(moment), str(data.get("agent", "")), data["tool"], arguments, str(data.get("outcome", "")),
                    str(data.get("detail", "")), sats if isinstance(sats, int) and not isinstance(sats, bool) else 0,
                    {k: v for k, v in data.items() if k not in known})

@@ -11,7 +11,7 @@ from sovtui.context import Context
 from sovtui.text import safe_line
 
 if TYPE_CHECKING:
-    from sovtui.agent.serve import ServeStatus
+    from sovtui.agent.serve_status import ServeStatus
 
 _MARK = {"ok": "✓", "todo": "→", "risk": "!"}
 
@@ -30,7 +30,7 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.endpoints import configured_endpoints
     from sovtui.sovereignty import assess, gather_state
 
-    from sovtui.agent.serve import served_agents
+    from sovtui.agent.serve_status import served_agents
 
     assessment = assess(run(gather_state(ctx)))
     endpoints = configured_endpoints(ctx.config)

@@ -21,7 +21,7 @@ from typing import Any
 
 import nostr_sdk
 
-from sovtui.agent.serve import read_status
+from sovtui.agent.serve_status import read_status
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sovtui.agent.serve import read_status
+from sovtui.agent.serve_status import read_status
 from sovtui.chat.store import ConversationStore
 from tests.agent.conftest import PASSPHRASE, TOOLS_MODEL
 from tests.agent.serve_helpers import Phone, start_serve, wait_served, wait_until

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from textual.widgets import Static
 
-from sovtui.agent.serve import status_path
+from sovtui.agent.serve_status import status_path
 from sovtui.ui.widgets.conversation_list import NOSTR_MARK, ConversationItem, ConversationList
 from tests.agent.test_agents_pane import connect_main
 from tests.pilot_helpers import settle

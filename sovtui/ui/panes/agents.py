@@ -31,7 +31,7 @@ from sovtui.ui.vault_gate import ensure_open
 if TYPE_CHECKING:
     from sovtui.agent.agents import AgentStatus
     from sovtui.agent.audit import AuditEntry, AuditRead
-    from sovtui.agent.serve import ServeStatus
+    from sovtui.agent.serve_status import ServeStatus
 
 #: How many of an agent's newest actions the pane shows.
 RECENT = 100
@@ -183,7 +183,7 @@ class AgentsPane(Pane, can_focus=True):
     @work(exclusive=True, group="agents-read", exit_on_error=False, description="Agents: read agents and logs")
     async def refresh_view(self) -> None:
         from sovtui.agent.agents import list_agents
-        from sovtui.agent.serve import served_agents
+        from sovtui.agent.serve_status import served_agents
         from sovtui.identity.access import keyring
 
         state = self.query_one("#agents-state", Static)
