@@ -18,6 +18,7 @@ from sovtui.paths import Paths
 if TYPE_CHECKING:
     from sovtui.identity.vault import Vault
     from sovtui.inference.backend import Backend
+    from sovtui.inference.builtin import BuiltinServer
     from sovtui.inference.hosts import HostTarget
     from sovtui.inference.server import ManagedServer
 
@@ -43,22 +44,51 @@ class Context:
 
     def host(self, name: str | None = None) -> HostTarget:
         """The Ollama host a command means (``--host``, OLLAMA_HOST, default)."""
+        from sovtui.inference.builtin import is_builtin
+
+        if is_builtin(name, self.config):  # the built-in engine: always known, its address in the state folder
+            return self.builtin_server().target
         from sovtui.inference.hosts import resolve_host
 
         return resolve_host(self.config, name)
 
-    def backend(self, name: str | None = None) -> Backend:
-        """A ``Backend`` for that host; the caller closes it (``async with``)."""
-        from sovtui.inference.backend import Backend
+    def targets(self, name: str | None = None) -> list[HostTarget]:
+        """The hosts a name means, in order: one host, or a pool's members."""
+        from sovtui.inference.hosts import resolve_targets
 
-        return Backend(self.host(name))
+        return resolve_targets(self.config, name)
 
-    def server(self, name: str | None = None) -> ManagedServer:
-        """The managed ``ollama serve`` for that host."""
+    def backend(self, name: str | None = None) -> Engine:
+        """The backend for that host (Ollama or OpenAI-compatible); the caller closes it (``async with``)."""
+        return self.backend_for(self.host(name))
+
+    def backend_for(self, target: HostTarget, *, timeout: float | None = None) -> Engine:
+        """The backend for ``target``, with its API key from the vault if it has one."""
+        from sovtui.inference.engine import open_backend
+
+        key = None
+        if target.is_openai:
+            from sovtui.inference.keys import api_key
+
+            key = api_key(self.vault, target.name)
+        return open_backend(target, timeout=timeout, api_key=key)
+
+    def server(self, name: str | None = None) -> ManagedServer | BuiltinServer:
+        """The managed server for that host: ``ollama serve``, or the built-in engine for ``builtin``."""
+        from sovtui.inference.builtin import is_builtin
+
+        if is_builtin(name, self.config):
+            return self.builtin_server()
         from sovtui.inference.server import ManagedServer
 
         backend = self.config.backend
         return ManagedServer(self.paths, self.host(name), binary=backend.binary, start_timeout=backend.start_timeout)
+
+    def builtin_server(self) -> BuiltinServer:
+        """The built-in engine (llama-cpp-python's server) sovtui manages on this machine."""
+        from sovtui.inference.builtin import builtin_server
+
+        return builtin_server(self)
 
     @cached_property
     def vault(self) -> Vault:

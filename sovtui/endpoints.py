@@ -1,10 +1,12 @@
 """Every address sovtui may contact, in one place.
 
-sovtui talks only to hosts the user configured: the Ollama hosts in
-config.toml (and OLLAMA_HOST when it is set), and the relays of the wallets
+sovtui talks only to hosts the user configured: the model servers in
+config.toml (Ollama and OpenAI-compatible ones, OLLAMA_HOST when it is set), and the relays of the wallets
 connected over NWC (from their URIs, kept in config.toml without the secret),
 and the relays in ``[agents.NAME] relays`` that ``sovtui agent serve`` takes
-private messages on. The relays in ``[nostr] relays`` are written into
+private messages on. Hugging Face (or ``HF_ENDPOINT``) is listed too: sovtui
+reaches it only when you run ``sovtui models pull hf:...`` for the built-in
+engine, and it sees which model you download, never a prompt. The relays in ``[nostr] relays`` are written into
 exported nprofiles, and contacted only when you ask (an agent's note
 published, an agent served with no relays of its own). Nothing else: no telemetry, no
 update checks, no fonts, icons or avatars, and no DNS lookup of a name the
@@ -19,6 +21,7 @@ import os
 from dataclasses import dataclass
 
 from sovtui.config import Config
+from sovtui.errors import SovtuiError
 from sovtui.net import Locality, locality_of
 
 
@@ -43,13 +46,27 @@ class Endpoint:
 
 
 def configured_endpoints(config: Config) -> list[Endpoint]:
-    from sovtui.inference.hosts import parse_host
+    from sovtui.inference.hosts import parse_host, target_of
 
-    found = [Endpoint("model server (Ollama)", name, parse_host(host.url)) for name, host in sorted(config.hosts.items())]
+    found = []
+    for name, host in sorted(config.hosts.items()):
+        try:
+            target = target_of(name, host)
+        except SovtuiError:  # a URL no client could use is contacted by none: listed as written
+            found.append(Endpoint("model server (unusable URL)", name, host.url))
+            continue
+        found.append(Endpoint(f"model server ({target.kind})", name, target.url))
     if os.environ.get("OLLAMA_HOST"):
         found.append(Endpoint("model server (Ollama, from OLLAMA_HOST)", "OLLAMA_HOST", parse_host(os.environ["OLLAMA_HOST"])))
     for name, wallet in sorted(config.wallets.items()):
         found += [Endpoint("wallet relay (NWC)", name, relay) for relay in wallet.relays]
     for name, agent in sorted(config.agents.items()):  # sovtui agent serve NAME takes private messages there
         found += [Endpoint("agent relay (private messages)", name, relay) for relay in agent.relays]
+    from sovtui.inference.hf import endpoint as hf_endpoint
+
+    found.append(Endpoint(DOWNLOADS, "huggingface", hf_endpoint()))
     return found
+
+
+#: The purpose of the one address contacted only on request: model downloads for the built-in engine.
+DOWNLOADS = "model downloads (only when you run 'sovtui models pull hf:...')"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sovtui.config import Config, HostConfig
-from sovtui.errors import UsageError
+from sovtui.errors import SovtuiError, UsageError
 
 if TYPE_CHECKING:
     from sovtui.context import Context
@@ -39,17 +39,52 @@ class InferenceFinding:
 async def find_inference(ctx: Context, target: HostTarget | None = None) -> InferenceFinding:
     """Probe one host (the default one unless named): answering, models, and what to pull."""
     from sovtui.errors import SovtuiError
-    from sovtui.inference.backend import Backend
     from sovtui.inference.suggest import recommended
 
+    if target is not None and target.name not in ctx.config.hosts and not target.is_openai:
+        target = await detect_api(target)  # a machine the user named: Ollama, or an OpenAI-compatible server
     target = target or ctx.host()
     installed = ctx.server().binary() is not None
-    async with Backend(target, timeout=5.0) as backend:
+    async with ctx.backend_for(target, timeout=5.0) as backend:
         try:
             models = [m.name for m in await backend.list_models()]
         except SovtuiError as exc:
             return InferenceFinding(target, False, [], installed, recommended(), str(exc))
     return InferenceFinding(target, True, models, installed, recommended())
+
+
+#: Where OpenAI-compatible servers listen unless told otherwise: llama-server, vLLM, LM Studio.
+OPENAI_PORTS = (8080, 8000, 1234)
+
+
+async def detect_api(target: HostTarget) -> HostTarget:
+    """Which server answers on the machine of ``target`` (an Ollama address): Ollama there, else an
+    OpenAI-compatible server on the same port or a usual one (``OPENAI_PORTS``); ``target`` if none does.
+
+    Only the machine the user named is asked. A server that wants a key answers (401): it is the one.
+    """
+    from urllib.parse import urlsplit
+
+    from sovtui.inference.engine import open_backend
+    from sovtui.inference.errors import BackendUnreachable, KeyRefused
+    from sovtui.inference.hosts import HostTarget, openai_base_url
+
+    async with open_backend(target, timeout=3.0) as backend:
+        if await backend.is_up():
+            return target
+    split = urlsplit(target.url)
+    ports = [split.port or 11434, *OPENAI_PORTS]
+    for port in dict.fromkeys(ports):
+        candidate = HostTarget(target.name, openai_base_url(f"{split.scheme}://{split.netloc.rsplit(':', 1)[0]}:{port}"), "openai")
+        async with open_backend(candidate, timeout=3.0) as backend:
+            try:
+                await backend.list_models()
+            except KeyRefused:
+                return candidate
+            except (BackendUnreachable, SovtuiError):
+                continue
+            return candidate
+    return target
 
 
 def host_from_address(address: str) -> HostTarget:
@@ -69,8 +104,8 @@ def apply_inference(ctx: Context, target: HostTarget, model: str | None) -> list
 
     def change(config: Config) -> None:
         known = config.hosts.get(target.name)
-        if known is None or known.url.rstrip("/") != target.url.rstrip("/"):
-            config.hosts[target.name] = HostConfig(url=target.url)
+        if known is None or known.url.rstrip("/") != target.url.rstrip("/") or known.api != target.api:
+            config.hosts[target.name] = HostConfig(url=target.url, api=target.api)
             changes.append(f"added the host {target.name} ({target.url})")
         if config.inference.host != target.name:
             config.inference.host = target.name

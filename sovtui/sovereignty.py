@@ -314,14 +314,14 @@ def loose_files(ctx) -> list[str]:  # type: ignore[no-untyped-def]
 _MAX_SHOWN = 40
 
 
-async def _probe(target: HostTarget, timeout: float, *, tools: bool = False) -> HostState:
+async def _probe(target: HostTarget, timeout: float, *, tools: bool = False, api_key: str | None = None) -> HostState:
     """Whether the host answers and how many models it has; with ``tools``, which of them can call tools (/api/show)."""
     import asyncio
 
     from sovtui.errors import SovtuiError
-    from sovtui.inference.backend import Backend
+    from sovtui.inference.engine import open_backend
 
-    async with Backend(target, timeout=timeout) as backend:
+    async with open_backend(target, timeout=timeout, api_key=api_key) as backend:
         try:
             models = await backend.list_models()
         except SovtuiError:
@@ -339,6 +339,19 @@ async def _probe(target: HostTarget, timeout: float, *, tools: bool = False) -> 
             found = await asyncio.gather(*(can_call_tools(name) for name in names))
             capable = [name for name, ok in zip(names, found) if ok]
     return HostState(target.name, target.url, target.locality, answering=True, models=len(models), tools_models=capable)
+
+
+def _key_if_open(ctx: Context, target: HostTarget) -> str | None:
+    """The host's API key if it can be read without asking (an open or unprotected vault), else None."""
+    if not target.is_openai:
+        return None
+    from sovtui.errors import SovtuiError
+    from sovtui.inference.keys import api_key
+
+    try:
+        return api_key(ctx.vault, target.name)
+    except SovtuiError:
+        return None
 
 
 def gather_agents(ctx: Context) -> list[AgentState]:
@@ -376,14 +389,19 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
     import asyncio
 
     from sovtui.endpoints import configured_endpoints
-    from sovtui.inference.hosts import HostTarget
+    from sovtui.inference.hosts import HostTarget, target_of
     from sovtui.inference.suggest import recommended
 
     agents = gather_agents(ctx)
     # Which models can call tools is asked (one /api/show each) only when an agent could otherwise act.
     ask_tools = any(a.has_live_credential and a.wallet for a in agents)
-    targets = [HostTarget(e.name, e.url) for e in configured_endpoints(ctx.config) if e.purpose.startswith("model server")]
-    hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public) for t in targets)))
+    targets = [
+        target_of(e.name, ctx.config.hosts[e.name]) if e.name in ctx.config.hosts else HostTarget(e.name, e.url)
+        for e in configured_endpoints(ctx.config) if e.purpose.startswith("model server") and "unusable" not in e.purpose
+    ]
+    keys = {t.name: _key_if_open(ctx, t) for t in targets}
+    hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public, api_key=keys[t.name])
+                                        for t in targets)))
     import importlib.util
 
     from sovtui.identity.credentials import CredentialBook

@@ -32,7 +32,7 @@ from sovtui.inference.types import ToolCall
 
 if TYPE_CHECKING:
     from sovtui.context import Context
-    from sovtui.inference.backend import Backend
+    from sovtui.inference.engine import Engine
 
 MAX_ROUNDS = 8
 
@@ -77,7 +77,7 @@ class AgentRunner:
             raise UsageError(f"no model for {self.agent_name}: pass -m MODEL, or set [agents.{self.agent_name}] model")
         return model
 
-    async def check_model(self, backend: Backend, model: str) -> None:
+    async def check_model(self, backend: Engine, model: str) -> None:
         """ToolsUnsupported unless the model's capabilities include "tools" (asked once per model)."""
         if model not in self._capable:
             details = await backend.show(model)
@@ -102,7 +102,7 @@ class AgentRunner:
 
     async def exchange(self, conversation: Conversation, prompt: str | None = None) -> AsyncIterator[AgentEvent]:
         """Send ``prompt`` (or answer the conversation as it is) and run the tool calls; see the module's doc."""
-        from sovtui.inference.backend import Backend
+        from sovtui.inference.errors import ToolsRefused
 
         if prompt is not None:
             if not prompt.strip():
@@ -112,12 +112,12 @@ class AgentRunner:
         model = self.resolve_model()
         target = self.ctx.host(self.host or load_agent(self.ctx, self.agent_name).config.host or None)
         conversation.host, conversation.model = target.name, model
-        async with Backend(target) as backend, Toolbox(self.ctx, self.agent_name, approve=self.approve,
+        async with self.ctx.backend_for(target) as backend, Toolbox(self.ctx, self.agent_name, approve=self.approve,
                                                        approve_under=self.approve_under) as toolbox:
             await self.check_model(backend, model)
             system = self.system_prompt()
             for _ in range(self.max_rounds):
-                reply = Message("assistant", model=model)
+                reply = Message("assistant", model=model, host=target.name)
                 conversation.messages.append(reply)
                 calls: list[ToolCall] = []
                 finished = False
@@ -138,6 +138,9 @@ class AgentRunner:
                             reply.eval_count, reply.eval_duration = chunk.eval_count, chunk.eval_duration
                             reply.prompt_eval_count = chunk.prompt_eval_count
                     finished = True
+                except ToolsRefused:  # an OpenAI-compatible server says so only when asked
+                    self._capable[model] = False
+                    raise ToolsUnsupported(model, backend.name) from None
                 finally:
                     await stream.aclose()
                     reply.interrupted = not finished

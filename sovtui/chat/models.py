@@ -66,6 +66,8 @@ class Message:
     refused: bool = False
     #: A "tool" message's outcome in one line, for people (``ToolResult.summary``).
     summary: str = ""
+    #: The host that answered (an assistant message): with a pool, whichever member did.
+    host: str = ""
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -38,7 +38,7 @@ from sovtui.inference.errors import BackendError
 if TYPE_CHECKING:  # the backend pulls in httpx: imported when a reply is asked for
     from sovtui.agent.guard import Approver
     from sovtui.agent.tools import ToolResult
-    from sovtui.inference.backend import Backend
+    from sovtui.inference.engine import Engine
     from sovtui.inference.hosts import HostTarget
     from sovtui.inference.types import ToolCall
 
@@ -103,6 +103,25 @@ class PublicHostUnconfirmed(SovtuiError):
             f"{target.url} is on the public internet: your words leave your network. "
             "You will not be asked again in this conversation."
         )
+
+
+class PoolUnavailable(BackendError):
+    """No member of a pool answered with the model: each one's reason, in order."""
+
+    def __init__(self, pool: str, model: str, failures: list[str]) -> None:
+        what = f" with {model}" if model else ""
+        super().__init__(f"no host of the pool {pool} answered{what} ({'; '.join(failures) or 'no members'})")
+        self.pool = pool
+        self.failures = failures
+
+
+def _allowed(value: Any) -> list[str]:
+    """The public URLs a conversation allowed (``public_ok``: one URL, or a list for a pool)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
 
 
 class ChatSession:
@@ -179,30 +198,45 @@ class ChatSession:
     # --- the public internet ----------------------------------------------------
 
     def check_destination(self) -> HostTarget:
-        """Where the next prompt goes; PublicHostUnconfirmed if the person must allow it first."""
-        target = self.target()
-        if (
-            target.locality.is_public
-            and self.ctx.config.privacy.confirm_public
-            and self.conversation.options.get("public_ok") != target.url
-        ):
-            raise PublicHostUnconfirmed(target)
-        return target
+        """Where the next prompt goes; PublicHostUnconfirmed if the person must allow it first.
+
+        With a pool, every public member must be allowed: a reply may fall back to any of them.
+        """
+        targets = self.targets()
+        if self.ctx.config.privacy.confirm_public:
+            allowed = _allowed(self.conversation.options.get("public_ok"))
+            for target in targets:
+                if target.locality.is_public and target.url not in allowed:
+                    raise PublicHostUnconfirmed(target)
+        return targets[0]
 
     def allow_public(self, target: HostTarget) -> None:
         """The person said yes: prompts of this conversation may go to ``target`` from now on."""
-        self.conversation.options["public_ok"] = target.url
+        allowed = _allowed(self.conversation.options.get("public_ok"))
+        if target.url not in allowed:
+            allowed.append(target.url)
+        self.conversation.options["public_ok"] = allowed[0] if len(allowed) == 1 else allowed
 
     # --- what goes to the model ----------------------------------------------
 
+    def destination(self) -> str:
+        """The host or pool this conversation's prompts go to, by name."""
+        config = self.ctx.config
+        if self.host_name:
+            return self.host_name
+        known = self.conversation.host if self.conversation.host in config.hosts or self.conversation.host in config.pools else ""
+        if not known and self.conversation.agent in config.agents:  # a new conversation with an agent: its host
+            known = config.agents[self.conversation.agent].host
+        return known
+
+    def targets(self) -> list[HostTarget]:
+        """The hosts this conversation's prompts may go to, in order (several for a pool)."""
+        return self.ctx.targets(self.destination() or None)
+
     def target(self) -> HostTarget:
         """Where this conversation's prompts go: the host asked for, else the
-        conversation's own (if still configured), else the default."""
-        config = self.ctx.config
-        known = self.conversation.host if self.conversation.host in config.hosts else None
-        if known is None and self.conversation.agent in config.agents:  # a new conversation with an agent: its host
-            known = config.agents[self.conversation.agent].host or None
-        return self.ctx.host(self.host_name or known)
+        conversation's own (if still configured), else the default; a pool's first member."""
+        return self.targets()[0]
 
     def request_messages(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
@@ -215,7 +249,7 @@ class ChatSession:
             messages.append(message.to_request())  # tool calls and results as Ollama wants them back
         return messages
 
-    async def resolve_model(self, backend: Backend) -> str:
+    async def resolve_model(self, backend: Engine) -> str:
         """The conversation's model, else the configured default, else the first installed."""
         planned = self.planned_model()
         if planned:
@@ -225,7 +259,9 @@ class ChatSession:
             raise NoModel(f"no model is installed on {backend.name}: pull one with 'sovtui models pull qwen3:0.6b'")
         return models[0].name
 
-    async def _think(self, backend: Backend, model: str) -> bool | None:
+    async def _think(self, backend: Engine, model: str) -> bool | None:
+        if backend.target.is_openai:  # the server thinks as it was started to; the API has no switch
+            return None
         option = self.conversation.options.get("think")
         if option is not None:
             return bool(option)
@@ -285,53 +321,78 @@ class ChatSession:
             async for event in self._agent_reply():
                 yield event
             return
-        from sovtui.inference.backend import Backend
-
-        target = self.target()
-        self.conversation.host = target.name
+        targets = self.targets()
+        pooled = len(targets) > 1
+        self.conversation.host = self.destination() if pooled else targets[0].name
         options = {k: v for k, v in self.conversation.options.items() if k in MODEL_OPTIONS}
         keep_alive = self.conversation.options.get("keep_alive")
-        async with Backend(target) as backend:
-            model = await self.resolve_model(backend)
-            self.conversation.model = model
-            think = await self._think(backend, model)
-            reply = Message("assistant", model=model)
-            request = self.request_messages()
-            self.conversation.messages.append(reply)
-            self.save()
-            last_save = time.monotonic()
-            finished = False
-            stream = backend.chat(model, request, options=options or None, think=think, keep_alive=keep_alive)
-            try:
-                async for chunk in stream:
-                    if chunk.thinking:
-                        reply.thinking += chunk.thinking
-                        yield ReplyEvent("thinking", chunk.thinking, reply)
-                    if chunk.content:
-                        reply.content += chunk.content
-                        yield ReplyEvent("content", chunk.content, reply)
-                    if chunk.done:
-                        reply.done_reason = chunk.done_reason
-                        reply.eval_count = chunk.eval_count
-                        reply.eval_duration = chunk.eval_duration
-                        reply.prompt_eval_count = chunk.prompt_eval_count
-                        yield ReplyEvent("finished", "", reply)
-                    if time.monotonic() - last_save >= self.save_interval:
-                        self.save()
-                        last_save = time.monotonic()
-                finished = True
-            except BackendError as exc:
-                reply.error = str(exc)
-                raise
-            finally:
-                reply.interrupted = not finished
-                if not finished and not reply.content and not reply.thinking:
-                    # Nothing arrived: keep the prompt, drop the empty reply.
-                    self.conversation.messages.remove(reply)
-                self.conversation.touch()
+        failures: list[str] = []
+        for target in targets:
+            async with self.ctx.backend_for(target) as backend:
+                if pooled:
+                    try:
+                        model = await self._pool_model(backend)
+                    except BackendError as exc:  # down, or without the model: the next member
+                        failures.append(f"{target.name}: {exc}")
+                        continue
+                else:
+                    model = await self.resolve_model(backend)
+                self.conversation.model = model
+                think = await self._think(backend, model)
+                reply = Message("assistant", model=model, host=target.name)
+                request = self.request_messages()
+                self.conversation.messages.append(reply)
                 self.save()
-                await stream.aclose()  # closes the HTTP request if we stopped early
-            yield ReplyEvent("done", "", reply)
+                last_save = time.monotonic()
+                finished = False
+                stream = backend.chat(model, request, options=options or None, think=think, keep_alive=keep_alive)
+                try:
+                    async for chunk in stream:
+                        if chunk.thinking:
+                            reply.thinking += chunk.thinking
+                            yield ReplyEvent("thinking", chunk.thinking, reply)
+                        if chunk.content:
+                            reply.content += chunk.content
+                            yield ReplyEvent("content", chunk.content, reply)
+                        if chunk.done:
+                            reply.done_reason = chunk.done_reason
+                            reply.eval_count = chunk.eval_count
+                            reply.eval_duration = chunk.eval_duration
+                            reply.prompt_eval_count = chunk.prompt_eval_count
+                            yield ReplyEvent("finished", "", reply)
+                        if time.monotonic() - last_save >= self.save_interval:
+                            self.save()
+                            last_save = time.monotonic()
+                    finished = True
+                except BackendError as exc:
+                    reply.error = str(exc)
+                    raise
+                finally:
+                    reply.interrupted = not finished
+                    if not finished and not reply.content and not reply.thinking:
+                        # Nothing arrived: keep the prompt, drop the empty reply.
+                        self.conversation.messages.remove(reply)
+                    self.conversation.touch()
+                    self.save()
+                    await stream.aclose()  # closes the HTTP request if we stopped early
+                yield ReplyEvent("done", "", reply)
+                return
+        raise PoolUnavailable(self.conversation.host, self.planned_model(), failures)
+
+    async def _pool_model(self, backend: Engine) -> str:
+        """The model this pool member would answer with; BackendError if it is down or lacks it."""
+        models = [m.name for m in await backend.list_models()]
+        planned = self.planned_model()
+        if not planned:
+            if not models:
+                raise NoModel(f"no model is installed on {backend.name}")
+            return models[0]
+        from sovtui.inference.models import same_model
+
+        found = next((name for name in models if same_model(name, planned)), None)
+        if found is None:
+            raise BackendError(f"no model {planned}")
+        return found
 
     async def _agent_reply(self) -> AsyncIterator[ReplyEvent]:
         """The agent answers: its model, its tools, its limits (``sovtui.agent.runner``)."""

@@ -399,6 +399,13 @@ class Vault:
 
         self._change(apply, check_entries=False)  # removing an entry serves nothing: a refused one can go too
 
+    def has_secret(self, name: str) -> bool:
+        """Whether a secret of that name is kept, read without the passphrase (names are not secret).
+
+        Unauthenticated until the vault is opened: good for knowing whether to ask for the passphrase.
+        """
+        return self.exists and name in self._read()["secrets"]
+
     def list_secrets(self) -> list[str]:
         return sorted(self._trusted()["secrets"])
 

@@ -77,7 +77,8 @@ async def set_default_model(ctx: Context, name: str, host_name: str | None = Non
     if installed is None:
         installed = await installed_names(ctx, host_name)
     if not any(same_model(name, model) for model in installed):
-        raise ModelNotFound(name, ctx.host(host_name).name)
+        target = ctx.host(host_name)
+        raise ModelNotFound(name, target.name, served=list(installed) if target.is_openai else None)
 
     def change(config: Config) -> None:
         config.inference.model = name
@@ -120,7 +121,7 @@ async def survey(ctx: Context, host_name: str | None = None) -> HostSurvey:
     async with ctx.backend(host_name) as backend:
         version = await backend.version()
         models = await backend.list_models()
-        loaded = await backend.ps()
+        loaded = [] if backend.target.is_openai else await backend.ps()  # the OpenAI API does not say
     managed = await asyncio.to_thread(server.managed_pid) is not None
     return HostSurvey(server.target, version, models, loaded, managed)
 

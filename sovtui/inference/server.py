@@ -129,7 +129,9 @@ class ManagedServer:
         return pid
 
     async def status(self) -> ServerStatus:
-        async with Backend(self.target, timeout=2.0) as backend:
+        from sovtui.inference.engine import open_backend
+
+        async with open_backend(self.target, timeout=2.0) as backend:
             try:
                 version: str | None = await backend.version()
             except BackendError:

@@ -85,15 +85,19 @@ class InferenceStep(Step):
             # Nothing to press here: the one thing to do now is to name a machine on the network.
             self.query_one("#inf-address", Input).focus()
             return
+        kind = f.target.kind
+        if not f.models and f.target.is_openai:  # the API cannot pull: the server loads its models itself
+            self.say("#inf-state", f"An {kind} server answers at {where} but serves no model: load one there.", "")
+            return
         if not f.models:
             self.say("#inf-state", f"Ollama answers at {where} but has no model yet. {f.recommended} fits this machine.", "")
             pull.label = f"Pull {f.recommended}"
             pull.display = True
             return
         model = self.model()
-        self.say("#inf-state", f"✓ Ollama answers at {where} with {len(f.models)} model(s); chats will use {model}.", "ok")
+        self.say("#inf-state", f"✓ {'An ' + kind + ' server' if f.target.is_openai else kind} answers at {where} with {len(f.models)} model(s); chats will use {model}.", "ok")
         test.display = True
-        if f.recommended not in f.models:
+        if f.recommended not in f.models and not f.target.is_openai:
             pull.label = f"Pull {f.recommended}"
             pull.display = True
 
@@ -145,8 +149,6 @@ class InferenceStep(Step):
 
     @work(exclusive=True, group="inference-action", exit_on_error=False, description="Setup: pull a model")
     async def pull(self) -> None:
-        from sovtui.inference.backend import Backend
-
         finding = self.finding
         if finding is None:
             return
@@ -154,7 +156,7 @@ class InferenceStep(Step):
         bar = self.query_one(ProgressBar)
 
         async def pulling() -> None:
-            async with Backend(finding.target, timeout=30.0) as backend:
+            async with self.ctx.backend_for(finding.target, timeout=30.0) as backend:
                 async for progress in backend.pull(name):
                     bar.update(progress=progress.percent)
                     self.say("#inf-state", f"pulling {name}: {progress.status} {progress.percent:.0f}%", "hint")
@@ -171,7 +173,6 @@ class InferenceStep(Step):
 
     @work(exclusive=True, group="inference-action", exit_on_error=False, description="Setup: send a test prompt")
     async def test_prompt(self) -> None:
-        from sovtui.inference.backend import Backend
         from sovtui.setup import TEST_PROMPT
 
         finding = self.finding
@@ -181,7 +182,7 @@ class InferenceStep(Step):
 
         async def asking() -> None:
             reply = ""
-            async with Backend(finding.target, timeout=30.0) as backend:
+            async with self.ctx.backend_for(finding.target, timeout=30.0) as backend:
                 async for chunk in backend.chat(model, [{"role": "user", "content": TEST_PROMPT}]):
                     reply += chunk.content
                     self.say("#inf-reply", f"› {TEST_PROMPT}\n{model}: {reply}", "")
