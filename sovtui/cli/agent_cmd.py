@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from sovtui.cli.common import add_host_option, add_json_option, run
 from sovtui.cli.output import print_json, print_table
-from sovtui.cli.passphrase import add_passphrase_option
+from sovtui.cli.passphrase import add_passphrase_option, unlock_headless
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line, safe_text
@@ -237,30 +237,6 @@ def cmd_log(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _unlock_headless(ctx: Context, args: argparse.Namespace, passphrase: str | None) -> None:
-    """Open the vault with no terminal: --passphrase-file, else the variable's value (already taken out of the environment)."""
-    from pathlib import Path
-
-    from sovtui.cli.passphrase import read_passphrase_file
-    from sovtui.identity.access import Opening, opening
-    from sovtui.identity.vault import NoVault
-
-    needs = opening(ctx.vault)
-    if needs is Opening.NO_VAULT:
-        raise NoVault("you have no keys yet: create one with 'sovtui keys new --label me'")
-    if needs is Opening.OPEN:
-        return
-    if needs is Opening.UNPROTECTED:
-        ctx.vault.unlock(None)
-        return
-    if args.passphrase_file:
-        passphrase = read_passphrase_file(Path(args.passphrase_file).expanduser())
-    if passphrase is None:
-        raise UsageError("the vault passphrase is needed to serve an agent: use --passphrase-file PATH (mode 0600) "
-                         "or set SOVTUI_PASSPHRASE")
-    ctx.vault.unlock(passphrase)
-
-
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
     import logging
@@ -278,7 +254,8 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     serve_log.addHandler(handler)
     serve_log.setLevel(logging.INFO)
     try:
-        _unlock_headless(ctx, args, passphrase)
+        unlock_headless(ctx, args, passphrase, no_passphrase=(
+            "the vault passphrase is needed to serve an agent: use --passphrase-file PATH (mode 0600) or set SOVTUI_PASSPHRASE"))
         passphrase = None
         agent = load_agent(ctx, args.name)
         relays = serve_relays(ctx, args.name, args.relay)

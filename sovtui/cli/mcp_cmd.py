@@ -20,11 +20,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-from sovtui.cli.passphrase import add_passphrase_option, read_passphrase_file
+from sovtui.cli.passphrase import add_passphrase_option, unlock_headless
 from sovtui.context import Context
-from sovtui.errors import SovtuiError, UsageError
+from sovtui.errors import SovtuiError
 
 INSTALL = "pip install 'sovtui[mcp]'"
 
@@ -35,27 +34,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--agent", required=True, metavar="NAME", help="the agent key's label")
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_mcp)
-
-
-def _unlock(ctx: Context, args: argparse.Namespace, passphrase: str | None) -> None:
-    """Open the vault without a terminal: the passphrase file, else the variable's value, else refuse."""
-    from sovtui.identity.access import Opening, opening
-    from sovtui.identity.vault import NoVault
-
-    needs = opening(ctx.vault)
-    if needs is Opening.NO_VAULT:
-        raise NoVault("you have no keys yet: create one with 'sovtui keys new --label me'")
-    if needs is Opening.OPEN:
-        return
-    if needs is Opening.UNPROTECTED:
-        ctx.vault.unlock(None)
-        return
-    if args.passphrase_file:
-        passphrase = read_passphrase_file(Path(args.passphrase_file).expanduser())
-    if passphrase is None:
-        raise UsageError("the vault passphrase is needed and an MCP server has no terminal to ask on: "
-                         "set SOVTUI_PASSPHRASE in the client's config for this server, or use --passphrase-file PATH")
-    ctx.vault.unlock(passphrase)
 
 
 def cmd_mcp(args: argparse.Namespace, ctx: Context) -> int:
@@ -72,7 +50,9 @@ def cmd_mcp(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.cli.common import run
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="sovtui mcp: %(levelname)s %(name)s: %(message)s")
-    _unlock(ctx, args, passphrase)
+    unlock_headless(ctx, args, passphrase, no_passphrase=(
+        "the vault passphrase is needed and an MCP server has no terminal to ask on: "
+        "set SOVTUI_PASSPHRASE in the client's config for this server, or use --passphrase-file PATH"))
     passphrase = None
     agent = load_agent(ctx, args.agent)
     print(f"sovtui mcp: serving agent {agent.name} ({agent.state}, wallet {agent.wallet or 'none'}) on stdio", file=sys.stderr)

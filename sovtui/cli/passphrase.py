@@ -13,8 +13,12 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sovtui.errors import UsageError
+
+if TYPE_CHECKING:
+    from sovtui.context import Context
 
 
 def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -57,3 +61,28 @@ def ask(prompt: str, *, confirm: bool = False, what: str, hint: str) -> str:
     if confirm and getpass.getpass("again: ") != first:
         raise UsageError("the two entries differ; nothing was changed")
     return first
+
+
+def unlock_headless(ctx: Context, args: argparse.Namespace, passphrase: str | None, *, no_passphrase: str) -> None:
+    """Open the vault where no terminal can be asked (``agent serve``, ``mcp``).
+
+    The passphrase comes from ``--passphrase-file``, else ``passphrase`` (the
+    caller took SOVTUI_PASSPHRASE out of the environment first thing); with
+    neither, UsageError(``no_passphrase``): what to do, for this command.
+    """
+    from sovtui.identity.access import Opening, opening
+    from sovtui.identity.vault import NoVault
+
+    needs = opening(ctx.vault)
+    if needs is Opening.NO_VAULT:
+        raise NoVault("you have no keys yet: create one with 'sovtui keys new --label me'")
+    if needs is Opening.OPEN:
+        return
+    if needs is Opening.UNPROTECTED:
+        ctx.vault.unlock(None)
+        return
+    if args.passphrase_file:
+        passphrase = read_passphrase_file(Path(args.passphrase_file).expanduser())
+    if passphrase is None:
+        raise UsageError(no_passphrase)
+    ctx.vault.unlock(passphrase)
