@@ -17,8 +17,8 @@ from sovtui.paths import Paths
 
 if TYPE_CHECKING:
     from sovtui.identity.vault import Vault
-    from sovtui.inference.backend import Backend
     from sovtui.inference.builtin import BuiltinServer
+    from sovtui.inference.engine import Engine
     from sovtui.inference.hosts import HostTarget
     from sovtui.inference.server import ManagedServer
 
