@@ -54,8 +54,11 @@ class Context:
 
     def targets(self, name: str | None = None) -> list[HostTarget]:
         """The hosts a name means, in order: one host, or a pool's members."""
+        from sovtui.inference.builtin import is_builtin
         from sovtui.inference.hosts import resolve_targets
 
+        if is_builtin(name, self.config):
+            return [self.host(name)]
         return resolve_targets(self.config, name)
 
     def backend(self, name: str | None = None) -> Engine:
