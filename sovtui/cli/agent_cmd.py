@@ -128,7 +128,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _terminal() -> Any:
+def owner_terminal() -> Any:
     """A terminal to ask the owner on: /dev/tty when this runs on one (stdin may carry the prompt), else None."""
     if not (sys.stdin.isatty() or sys.stderr.isatty()):
         return None
@@ -138,7 +138,7 @@ def _terminal() -> Any:
         return sys.stdin if sys.stdin.isatty() else None
 
 
-def _approver(terminal: TextIO) -> Callable[[ApprovalRequest], Awaitable[bool]]:
+def terminal_approver(terminal: TextIO) -> Callable[[ApprovalRequest], Awaitable[bool]]:
     import asyncio
 
     async def approve(request: ApprovalRequest) -> bool:
@@ -174,8 +174,8 @@ def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
 
     open_vault(ctx, args)
     load_agent(ctx, args.name)
-    terminal = _terminal()
-    runner = AgentRunner(ctx, args.name, approve=_approver(terminal) if terminal is not None else None,
+    terminal = owner_terminal()
+    runner = AgentRunner(ctx, args.name, approve=terminal_approver(terminal) if terminal is not None else None,
                          approve_under=args.approve_under, model=args.model, host=args.host)
     conversation = Conversation()
     calls: list[dict[str, Any]] = []

@@ -227,10 +227,10 @@ class ReplyWriter:
 def _give_to_agent(session: ChatSession, args: argparse.Namespace) -> TextIO | None:
     """An agent's conversation: a payment above its threshold is asked on the terminal (y/N);
     with no terminal it is refused. The terminal, to close."""
-    from sovtui.cli.agent_cmd import _approver, _terminal
+    from sovtui.cli.agent_cmd import owner_terminal, terminal_approver
 
-    terminal: TextIO | None = _terminal()
-    session.approve = _approver(terminal) if terminal is not None else None
+    terminal: TextIO | None = owner_terminal()
+    session.approve = terminal_approver(terminal) if terminal is not None else None
     session.approve_under = args.approve_under
     return terminal
 
