@@ -1,4 +1,8 @@
-"""``sovtui backend``: the Ollama server on this machine: status, start, stop."""
+"""``sovtui backend``: the model server on this machine: status, start, stop.
+
+``ollama serve`` for an Ollama host; with ``--host builtin``, the built-in
+engine (llama-cpp-python's server, ``sovtui/inference/builtin.py``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from sovtui.context import Context
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "backend", help="status, start and stop the Ollama server", description="The Ollama server sovtui talks to."
+        "backend", help="status, start and stop the model server (Ollama, or --host builtin)",
+        description="The Ollama server sovtui talks to, or with --host builtin the built-in engine (llama-cpp-python).",
     )
     parser.set_defaults(group_parser=parser)
     sub = parser.add_subparsers(dest="backend_command", metavar="ACTION")
@@ -31,8 +36,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_stop)
 
 
+def _not_installed(ctx: Context, host: str | None) -> str:
+    from sovtui.inference.builtin import install_command, is_builtin
+
+    if is_builtin(host, ctx.config):
+        return f"not installed (install with: {install_command()})"
+    return "not found (install from https://ollama.com/download)"
+
+
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    status = run(ctx.server(args.host).status())
+    server = ctx.server(args.host)
+    status = run(server.status())
     if args.json:
         print_json({**status.to_dict(), "state": status.summary})
         return 0
@@ -43,7 +57,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
             "url": status.url,
             "state": status.summary,
             "version": status.version or "-",
-            "binary": status.binary or "not found (install from https://ollama.com/download)",
+            "binary": status.binary or _not_installed(ctx, args.host),
             "log": status.log,
         }
     )
@@ -70,10 +84,11 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         if tty and shown["last"] >= 0:
             sys.stderr.write("\n")
+    engine = getattr(server, "engine", "Ollama")
     if status.managed:
-        print(f"Ollama is running at {status.url} (started by sovtui, pid {status.pid}); log: {status.log}")
+        print(f"{engine} is running at {status.url} (started by sovtui, pid {status.pid}); log: {status.log}")
     else:
-        print(f"Ollama is already running at {status.url} (not started by sovtui)")
+        print(f"{engine} is already running at {status.url} (not started by sovtui)")
     return 0
 
 

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.endpoints import configured_endpoints
+    from sovtui.endpoints import DOWNLOADS, configured_endpoints
     from sovtui.sovereignty import assess, gather_state
 
     from sovtui.agent.serve_status import served_agents
@@ -55,7 +55,9 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
     for endpoint in endpoints:
         flag = ""
         if endpoint.locality.is_public:
-            if endpoint.purpose.startswith("model"):
+            if endpoint.purpose == DOWNLOADS:
+                flag = "  ! public internet: it sees which model you download (never a prompt)"
+            elif endpoint.purpose.startswith("model"):
                 flag = "  ! public internet: prompts leave your network"
             elif endpoint.purpose.startswith("agent"):
                 flag = "  ! public internet: it sees when your agent gets and sends messages, and their sizes (not what)"

@@ -1,5 +1,11 @@
 """``sovtui models``: list, pull, remove, inspect and unload models on a host.
 
+With ``--host builtin`` (or when the built-in engine is the default host)
+the models are GGUF files in the data folder (``inference/gguf.py``):
+``add`` puts one there, ``pull hf:OWNER/REPO:QUANT`` downloads one from
+Hugging Face (``inference/hf.py``), ``rm`` deletes it, and a running engine
+is restarted to serve the change.
+
 Names, families, templates and pull status lines come from the host: they are
 printed through ``safe_line`` (tables via ``print_table``), never as they are.
 """
@@ -18,6 +24,9 @@ from sovtui.errors import UsageError
 from sovtui.text import safe_line
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Coroutine
+    from typing import Any
+
     from sovtui.inference.types import LoadedModel, ModelInfo, PullProgress
 
 
@@ -31,10 +40,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(p)
     p.set_defaults(handler=cmd_list)
 
-    p = sub.add_parser("pull", help="download a model (progress; ctrl+c cancels, run again to resume)")
-    p.add_argument("name", help="e.g. qwen3:0.6b")
+    p = sub.add_parser(
+        "pull",
+        help="download a model (progress; ctrl+c cancels, run again to resume)",
+        description="Download a model onto an Ollama host, or for the built-in engine a GGUF file from Hugging Face "
+        "(hf:OWNER/REPO:QUANT --host builtin: over the public internet, checked against the sha256 Hugging Face lists).",
+    )
+    p.add_argument("name", help="e.g. qwen3:0.6b, or hf:Qwen/Qwen3-0.6B-GGUF:Q4_K_M for the built-in engine")
+    p.add_argument("--name", dest="as_name", metavar="NAME", help="built-in engine: the name to keep the model under")
     add_host_option(p)
     p.set_defaults(handler=cmd_pull)
+
+    p = sub.add_parser(
+        "add",
+        help="add a GGUF file to the built-in engine (hard-linked, or copied)",
+        description="Add a GGUF model file to the built-in engine's models (the data folder's models/). "
+        "The file is checked to be GGUF; it is hard-linked when it can be, so it takes no second copy of the space.",
+    )
+    p.add_argument("file", help="a .gguf file")
+    p.add_argument("--name", help="the model's name (default: the file's name without .gguf)")
+    add_json_option(p)
+    p.set_defaults(handler=cmd_add)
 
     p = sub.add_parser("rm", help="delete a model")
     p.add_argument("name")
@@ -70,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_default)
 
     p = sub.add_parser("suggest", help="models that fit this machine's memory")
+    add_host_option(p)
     add_json_option(p)
     p.set_defaults(handler=cmd_suggest)
 
@@ -80,7 +107,69 @@ def _size(n: int) -> str:
     return human_size(n)
 
 
+def _builtin(ctx: Context, host: str | None) -> bool:
+    from sovtui.inference.builtin import is_builtin
+
+    return is_builtin(host, ctx.config)
+
+
+def _refresh_engine(ctx: Context) -> None:
+    """A running built-in engine serves what the folder now holds (it restarts)."""
+    server = ctx.builtin_server()
+    if server.managed_pid() is not None:
+        print("restarting the built-in engine to serve the change...", file=sys.stderr)
+        run(server.refresh())
+
+
+def cmd_list_builtin(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.inference.gguf import list_models
+
+    models = list_models(ctx.paths)
+    if args.json:
+        print_json([m.to_dict() for m in models])
+        return 0
+    if not models:
+        print(
+            "no models for the built-in engine: add a GGUF file with 'sovtui models add FILE.gguf', "
+            "or see 'sovtui models suggest --host builtin'",
+            file=sys.stderr,
+        )
+        return 0
+    rows = [
+        [m.name, _size(m.size), m.parameter_size, m.quantization, m.architecture, m.modified.astimezone().strftime("%Y-%m-%d %H:%M") if m.modified else ""]
+        for m in models
+    ]
+    print_table(rows, ["NAME", "SIZE", "PARAMS", "QUANT", "FAMILY", "MODIFIED"])
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from sovtui.inference.gguf import add_model
+
+    tty = is_tty(sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            sys.stderr.write(f"\r\x1b[2Kcopying {100 * done / max(total, 1):5.1f}% of {_size(total)}")
+            sys.stderr.flush()
+
+    model, how = add_model(ctx.paths, Path(args.file), args.name, progress=progress)
+    if tty and how == "copied":
+        sys.stderr.write("\n")
+    if args.json:
+        print_json({**model.to_dict(), "how": how})
+    else:
+        print(f"added {safe_line(model.name)} ({how}; {_size(model.size)} {safe_line(model.quantization)}): chat with it: sovtui chat --host builtin -m {safe_line(model.name)}")
+    _refresh_engine(ctx)
+    return 0
+
+
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    if _builtin(ctx, args.host):
+        return cmd_list_builtin(args, ctx)
+
     async def go() -> list[ModelInfo]:
         async with ctx.backend(args.host) as backend:
             return await backend.list_models()
@@ -126,38 +215,79 @@ def pull_line(progress: PullProgress) -> str:
     return status
 
 
-def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.inference.models import check_model_name
-
-    args.name = check_model_name(args.name)
-    target = ctx.host(args.host)
+def _show_pull(pulls: AsyncIterator[PullProgress]) -> Coroutine[Any, Any, None]:
+    """Print a pull's progress: a bar on a terminal, a line a second otherwise."""
     tty = is_tty(sys.stderr)
-    print(f"pulling {args.name} onto {safe_line(target.label)}", file=sys.stderr)
 
     async def go() -> None:
-        async with ctx.backend(args.host) as backend:
-            last_line = ""
-            last_print = 0.0
-            async for progress in backend.pull(args.name):
-                line = pull_line(progress)
-                if tty:
-                    width = 30
-                    filled = int(width * progress.percent / 100)
-                    bar = "█" * filled + "░" * (width - filled)
-                    sys.stderr.write(f"\r\x1b[2K{bar} {line}"[:200])
-                    sys.stderr.flush()
-                else:
-                    now = time.monotonic()
-                    changed = line.split(":")[0] != last_line.split(":")[0]
-                    if changed or now - last_print >= 1.0 or progress.done:
-                        print(line, file=sys.stderr, flush=True)
-                        last_print = now
-                last_line = line
+        last_line = ""
+        last_print = 0.0
+        async for progress in pulls:
+            line = pull_line(progress)
             if tty:
-                sys.stderr.write("\n")
+                width = 30
+                filled = int(width * progress.percent / 100)
+                bar = "█" * filled + "░" * (width - filled)
+                sys.stderr.write(f"\r\x1b[2K{bar} {line}"[:200])
+                sys.stderr.flush()
+            else:
+                now = time.monotonic()
+                changed = line.split(":")[0] != last_line.split(":")[0]
+                if changed or now - last_print >= 1.0 or progress.done:
+                    print(line, file=sys.stderr, flush=True)
+                    last_print = now
+            last_line = line
+        if tty:
+            sys.stderr.write("\n")
+
+    return go()
+
+
+def cmd_pull_builtin(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.inference.hf import endpoint, parse_ref, pull
+
+    ref = parse_ref(args.name)
+    print(
+        f"downloading {ref} from Hugging Face ({safe_line(endpoint())}: the public internet; it sees which model, never a prompt)",
+        file=sys.stderr,
+    )
+    try:
+        run(_show_pull(pull(ctx.paths, ref, args.as_name)))
+    except KeyboardInterrupt:
+        print(f"\npull of {ref} cancelled: run the same command to resume", file=sys.stderr)
+        return 130
+    from sovtui.inference.gguf import list_models
+
+    newest = max(list_models(ctx.paths), key=lambda m: m.modified.timestamp() if m.modified else 0)
+    print(f"{safe_line(newest.name)} is ready for the built-in engine: sovtui chat --host builtin -m {safe_line(newest.name)}")
+    _refresh_engine(ctx)
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.inference.hf import is_hf_ref
+    from sovtui.inference.models import check_model_name
+
+    hf = args.name.strip().lower().startswith("hf:")
+    if _builtin(ctx, args.host) or (hf and args.host is None):
+        if not is_hf_ref(args.name):
+            raise UsageError("the built-in engine downloads GGUF models from Hugging Face: name one as hf:OWNER/REPO:QUANT (see 'sovtui models suggest --host builtin')")
+        return cmd_pull_builtin(args, ctx)
+    if hf:
+        raise UsageError("hf:OWNER/REPO models are for the built-in engine: add --host builtin (Ollama pulls hf.co/OWNER/REPO:QUANT itself)")
+    if args.as_name:
+        raise UsageError("--name is for the built-in engine's models (--host builtin); Ollama keeps a model under the name it is pulled by")
+    args.name = check_model_name(args.name)
+    target = ctx.host(args.host)
+    print(f"pulling {args.name} onto {safe_line(target.label)}", file=sys.stderr)
+
+    async def pulls() -> AsyncIterator[PullProgress]:
+        async with ctx.backend(args.host) as backend:
+            async for progress in backend.pull(args.name):
+                yield progress
 
     try:
-        run(go())
+        run(_show_pull(pulls()))
     except KeyboardInterrupt:
         print(f"\npull of {args.name} cancelled: run the same command to resume", file=sys.stderr)
         return 130
@@ -166,6 +296,20 @@ def cmd_pull(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_rm(args: argparse.Namespace, ctx: Context) -> int:
+    if _builtin(ctx, args.host):
+        from sovtui.inference.gguf import model_path, remove_model
+
+        path = model_path(ctx.paths, args.name)
+        if not args.yes:
+            if not is_tty(sys.stdin):
+                raise UsageError(f"not deleting {args.name} without confirmation: add --yes")
+            if not confirm(f"delete the built-in engine's model {args.name} ({path})?"):
+                print("nothing deleted", file=sys.stderr)
+                return 1
+        remove_model(ctx.paths, args.name)
+        print(f"deleted {args.name} from the built-in engine")
+        _refresh_engine(ctx)
+        return 0
     target = ctx.host(args.host)
     if not args.yes:
         if not is_tty(sys.stdin):
@@ -269,9 +413,9 @@ def cmd_default(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.inference.suggest import suggestions
+    from sovtui.inference.suggest import builtin_suggestions, suggestions
 
-    found = suggestions()
+    found = builtin_suggestions() if _builtin(ctx, args.host) else suggestions()
     if args.json:
         print_json([{"name": s.name, "why": s.why} for s in found])
     else:

@@ -62,3 +62,33 @@ def suggestions(ram: int | None = None, gpu: bool | None = None) -> list[Suggest
 
 def recommended() -> str:
     return suggestions()[0].name
+
+
+def builtin_suggestions(ram: int | None = None) -> list[Suggestion]:
+    """GGUF models for the built-in engine that fit this machine, as ``models pull`` takes them.
+
+    The built-in engine runs on the CPU as sovtui installs it: a model needs
+    its file's size in RAM plus about half a gigabyte for a 4096-token
+    context, and what is left for everything else.
+    """
+    ram = total_ram() if ram is None else ram
+    size = f"{ram / GB:.0f} GB of RAM"
+    if ram >= 16 * GB:
+        return [
+            Suggestion("hf:Qwen/Qwen3-8B-GGUF:Q4_K_M", f"Qwen3 8B (5.0 GB), strong all-rounder; fits {size}"),
+            Suggestion("hf:Qwen/Qwen3-4B-GGUF:Q4_K_M", f"Qwen3 4B (2.5 GB), faster; fits {size}"),
+        ]
+    if ram >= 8 * GB:
+        return [
+            Suggestion("hf:Qwen/Qwen3-4B-GGUF:Q4_K_M", f"Qwen3 4B (2.5 GB) with thinking; fits {size}"),
+            Suggestion("hf:unsloth/Qwen3-1.7B-GGUF:Q4_K_M", f"Qwen3 1.7B (1.1 GB), quick on a CPU; fits {size}"),
+        ]
+    if ram >= 4 * GB:
+        return [
+            Suggestion("hf:unsloth/Qwen3-1.7B-GGUF:Q4_K_M", f"Qwen3 1.7B (1.1 GB) with thinking; fits {size}"),
+            Suggestion("hf:unsloth/Qwen3-0.6B-GGUF:Q4_K_M", f"Qwen3 0.6B (0.4 GB), light; fits {size}"),
+        ]
+    return [
+        Suggestion("hf:unsloth/Qwen3-0.6B-GGUF:Q4_K_M", f"Qwen3 0.6B (0.4 GB), the most capable that fits {size}"),
+        Suggestion("hf:bartowski/SmolLM2-360M-Instruct-GGUF:Q4_K_M", f"SmolLM2 360M (0.3 GB), runs on almost anything ({size})"),
+    ]

@@ -1,0 +1,419 @@
+"""The built-in engine: llama-cpp-python's OpenAI-compatible server, managed by sovtui.
+
+For a machine with no Ollama: ``pip install 'sovtui[local]'`` adds
+llama-cpp-python with its server, and the host called ``builtin`` (API
+``openai``, this machine) is always known. Its server is
+``python -m llama_cpp.server`` run by sovtui's own interpreter, managed as
+``ollama serve`` is (``server.py``): it listens on 127.0.0.1 only, on a port
+free when it starts; a record in the state folder (pid, address, the models
+it serves) lets every sovtui process find and share it; its output goes to
+``logs/builtin.log``; only a process that record names, still running as
+``llama_cpp.server``, is ever signalled.
+
+The models are the GGUF files in the data folder (``gguf.py``). They are
+served through the server's multi-model config file, one entry per file with
+its name as ``model_alias`` (else the server lists file paths as model ids);
+the server loads one model at a time, the first at start and any other on its
+first request. The config is written when the server starts; a model added or
+removed while it runs is served after a restart, which ``refresh()`` does
+when the record's model list no longer matches the folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sovtui.errors import SovtuiError
+from sovtui.files import atomic_write
+from sovtui.inference.errors import BackendError
+from sovtui.inference.gguf import BuiltinModel, list_models
+from sovtui.inference.hosts import HostTarget
+from sovtui.paths import Paths, ensure_private_dir
+
+if TYPE_CHECKING:
+    from sovtui.config import Config
+    from sovtui.context import Context
+    from sovtui.inference.server import ServerStatus
+
+# Naming the host (start-up, the top bar) needs none of httpx or the Ollama
+# server's module: they are imported where the engine is asked or started.
+
+BUILTIN = "builtin"
+#: The address a stopped engine is shown at: this machine, no port yet.
+IDLE_URL = "http://127.0.0.1:0/v1"
+MODULE = "llama_cpp.server"
+#: The context window each model is served with, at most (the model's own when smaller):
+#: the KV cache grows with it, and 4096 tokens keeps a 4B model within 8 GB.
+CONTEXT = 4096
+#: What ``pip install 'sovtui[local]'`` adds, as import names (checked without importing them:
+#: importing llama_cpp loads the whole library).
+_ENGINE_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+
+
+class EngineNotInstalled(SovtuiError):
+    """llama-cpp-python (with its server) is not in sovtui's environment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the built-in engine is not installed: run "
+            f"{install_command()} (the first install builds llama.cpp, about 5 minutes on 2 cores)"
+        )
+
+
+class NoBuiltinModel(SovtuiError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the built-in engine has no model yet: add a GGUF file with 'sovtui models add FILE.gguf', "
+            "or download one with 'sovtui models pull hf:OWNER/REPO:QUANT --host builtin' (see 'sovtui models suggest --host builtin')"
+        )
+
+
+def install_command() -> str:
+    """The one command that installs the engine into the environment sovtui runs in."""
+    return f"{sys.executable} -m pip install 'sovtui[local]'"
+
+
+def engine_installed() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in _ENGINE_MODULES)
+
+
+def engine_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llama_cpp_python")
+    except PackageNotFoundError:
+        return None
+
+
+def is_builtin(name: str | None, config: Config) -> bool:
+    """True when ``name`` (None: the default host) means the built-in engine.
+
+    A host the user configured under that name wins: it is theirs.
+    """
+    if name is None:
+        if os.environ.get("OLLAMA_HOST"):
+            return False
+        name = config.inference.host
+    return name == BUILTIN and BUILTIN not in config.hosts
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _digest(models: list[BuiltinModel]) -> str:
+    """What the server serves, in one value: names, files and their sizes and times."""
+    text = json.dumps([[m.name, str(m.path), m.size, m.modified.timestamp() if m.modified else 0] for m in models])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class BuiltinServer:
+    """The one built-in engine of this user on this machine."""
+
+    #: What it is called in a sentence ("... is running at URL").
+    engine = "The built-in engine"
+
+    def __init__(self, paths: Paths, *, default_model: str = "", start_timeout: float = 60.0, threads: int | None = None) -> None:
+        self.paths = paths
+        self.default_model = default_model
+        self.start_timeout = start_timeout
+        self.threads = threads or os.cpu_count() or 1
+
+    # --- where things are --------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        return self.paths.state_dir / "builtin"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / "server.json"
+
+    @property
+    def config_file(self) -> Path:
+        return self.folder / "models.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.paths.log_dir / "builtin.log"
+
+    def binary(self) -> str | None:
+        """What runs the server (sovtui's own interpreter), or None when the engine is not installed."""
+        return f"{sys.executable} -m {MODULE}" if engine_installed() else None
+
+    # --- the record --------------------------------------------------------------
+
+    def _record(self) -> dict[str, Any] | None:
+        try:
+            record = json.loads(self.pid_file.read_text())
+        except (FileNotFoundError, ValueError, OSError):
+            return None
+        if not isinstance(record, dict):
+            return None
+        pid, port = record.get("pid"), record.get("port")
+        if not isinstance(pid, int) or isinstance(pid, bool) or not 1 < pid < 2**31:
+            return None
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            return None
+        return record
+
+    def managed_pid(self) -> int | None:
+        """The pid of the engine sovtui started, if it still runs as one."""
+        from sovtui.inference.server import _cmdline, _pid_alive
+
+        record = self._record()
+        if record is None or not _pid_alive(record["pid"]):
+            return None
+        cmdline = _cmdline(record["pid"])
+        if cmdline and MODULE not in cmdline:
+            return None  # the pid was reused by something else
+        return int(record["pid"])
+
+    def url(self) -> str:
+        """The base URL of the running engine, else ``IDLE_URL``."""
+        record = self._record()
+        if record is None or self.managed_pid() is None:
+            return IDLE_URL
+        return f"http://127.0.0.1:{record['port']}/v1"
+
+    @property
+    def target(self) -> HostTarget:
+        return HostTarget(BUILTIN, self.url(), "openai")
+
+    def served(self) -> list[str]:
+        """The model names the running engine was started with."""
+        record = self._record() or {}
+        names = record.get("models")
+        return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+    # --- what it serves ----------------------------------------------------------
+
+    def models(self) -> list[BuiltinModel]:
+        """The installed models, the default one first (the server loads the first at start)."""
+        found = list_models(self.paths)
+        found.sort(key=lambda m: (m.name != self.default_model, m.name))
+        return found
+
+    def server_config(self, port: int, models: list[BuiltinModel]) -> dict[str, Any]:
+        """The server's multi-model config file (llama_cpp.server.settings.ConfigFileSettings)."""
+        return {
+            "host": "127.0.0.1",
+            "port": port,
+            # Requests queue for the one model instead of a new one cutting off the reply in progress:
+            # two sovtui processes share the engine.
+            "interrupt_requests": False,
+            "models": [
+                {
+                    "model": str(m.path),
+                    "model_alias": m.name,
+                    "n_ctx": min(m.context_length or CONTEXT, CONTEXT),
+                    "n_threads": self.threads,
+                    "n_threads_batch": self.threads,
+                    "verbose": False,
+                }
+                for m in models
+            ],
+        }
+
+    # --- asking it ---------------------------------------------------------------
+
+    async def _answering(self, url: str, timeout: float = 2.0) -> bool:
+        """The engine at ``url`` lists its models (GET /v1/models, which needs the model loaded)."""
+        if url == IDLE_URL:
+            return False
+        import httpx
+
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                response = await client.get(f"{url}/models")
+                return response.status_code == 200 and isinstance(response.json().get("data"), list)
+        except (httpx.HTTPError, ValueError, AttributeError, OSError):
+            return False
+
+    async def status(self) -> ServerStatus:
+        from sovtui.inference.server import ServerStatus
+
+        pid = self.managed_pid()
+        url = self.url()
+        answering = pid is not None and await self._answering(url)
+        return ServerStatus(
+            host=BUILTIN,
+            url=url,
+            locality="this machine",
+            answering=answering,
+            version=engine_version() if answering else None,
+            managed=answering,
+            pid=pid,
+            binary=self.binary(),
+            log=str(self.log_file),
+        )
+
+    # --- starting and stopping ------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _lock(self) -> AsyncIterator[None]:
+        """One process at a time starts or stops the engine (the others wait, then find it running)."""
+        ensure_private_dir(self.folder)
+        fd = os.open(self.folder / ".server.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.05)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    async def start(self, progress: Callable[[str, float], None] | None = None) -> ServerStatus:
+        """Start the engine if it does not run (or runs with another set of models); wait until it answers."""
+        async with self._lock():
+            models = self.models()
+            pid = self.managed_pid()
+            if pid is not None:
+                record = self._record() or {}
+                if record.get("digest") == _digest(models) and await self._answering(self.url()):
+                    return await self.status()
+                await self._stop_locked()
+            if not engine_installed():
+                raise EngineNotInstalled()
+            if not models:
+                raise NoBuiltinModel()
+            await self._spawn(models, progress)
+        return await self.status()
+
+    async def _spawn(self, models: list[BuiltinModel], progress: Callable[[str, float], None] | None) -> None:
+        from sovtui.inference.server import child_environment
+
+        port = _free_port()
+        ensure_private_dir(self.folder)
+        atomic_write(self.config_file, json.dumps(self.server_config(port, models), indent=2))
+        ensure_private_dir(self.paths.log_dir)
+        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
+        os.chmod(self.log_file, 0o600)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", MODULE, "--config_file", str(self.config_file)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=child_environment(),
+                start_new_session=True,  # keeps running after this sovtui exits, for the next one
+            )
+        except OSError as exc:
+            raise SovtuiError(f"cannot run {sys.executable} -m {MODULE}: {exc.strerror}") from None
+        finally:
+            log.close()
+        atomic_write(
+            self.pid_file,
+            json.dumps(
+                {
+                    "pid": process.pid,
+                    "port": port,
+                    "models": [m.name for m in models],
+                    "digest": _digest(models),
+                    "python": sys.executable,
+                    "started": time.time(),
+                }
+            ),
+        )
+        url = f"http://127.0.0.1:{port}/v1"
+        started = time.monotonic()
+        while True:
+            elapsed = time.monotonic() - started
+            if progress:
+                progress(f"loading {models[0].name} into the built-in engine", elapsed)
+            if await self._answering(url, timeout=1.0):
+                return
+            if process.poll() is not None:
+                self.pid_file.unlink(missing_ok=True)
+                raise SovtuiError(f"the built-in engine exited with code {process.returncode} before answering: see {self.log_file}")
+            if elapsed > self.start_timeout:
+                raise SovtuiError(f"the built-in engine did not answer within {self.start_timeout:.0f}s (still loading?): see {self.log_file}")
+            await asyncio.sleep(0.1)
+
+    async def refresh(self) -> bool:
+        """Restart a running engine whose models changed (added, removed); True if it was restarted."""
+        record = self._record()
+        if record is None or self.managed_pid() is None:
+            return False
+        if record.get("digest") == _digest(self.models()):
+            return False
+        if not self.models():
+            await self.stop()
+            return True
+        await self.start()
+        return True
+
+    async def stop(self, timeout: float = 10.0) -> str:
+        async with self._lock():
+            return await self._stop_locked(timeout)
+
+    async def _stop_locked(self, timeout: float = 10.0) -> str:
+        from sovtui.inference.server import _pid_alive, _reap
+
+        pid = self.managed_pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return "the built-in engine is not running"
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            _reap(pid)
+            await asyncio.sleep(0.05)
+        if _pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            await asyncio.sleep(0.05)
+        _reap(pid)
+        self.pid_file.unlink(missing_ok=True)
+        return f"stopped the built-in engine (pid {pid})"
+
+
+def builtin_server(ctx: Context) -> BuiltinServer:
+    config = ctx.config
+    threads = config.backend.extra.get("builtin_threads")
+    return BuiltinServer(
+        ctx.paths,
+        default_model=config.inference.model,
+        start_timeout=max(config.backend.start_timeout, 60.0),
+        threads=threads if isinstance(threads, int) and not isinstance(threads, bool) and threads > 0 else None,
+    )
+
+
+async def ensure_running(ctx: Context, progress: Callable[[str, float], None] | None = None) -> HostTarget:
+    """The built-in engine's target, started first when ``[backend] autostart`` says so.
+
+    What a front end calls before it talks to the ``builtin`` host: a running
+    engine whose models are current is used as it is; a stopped one is
+    started when autostart is on, else the error says how to start it.
+    """
+    server = builtin_server(ctx)
+    record = server._record()
+    if server.managed_pid() is not None and record is not None and record.get("digest") == _digest(server.models()):
+        return server.target
+    if not ctx.config.backend.autostart and server.managed_pid() is None:
+        raise BackendError(
+            "the built-in engine is not running: start it with 'sovtui backend start --host builtin' "
+            "(or set autostart = true under [backend] in config.toml)"
+        )
+    await server.start(progress)
+    return server.target
