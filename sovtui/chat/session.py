@@ -255,6 +255,8 @@ class ChatSession:
         if planned:
             return planned
         models = await backend.list_models()
+        if not models and backend.target.is_openai:
+            raise NoModel(f"{backend.name} serves no model: load one on the server")
         if not models:
             raise NoModel(f"no model is installed on {backend.name}: pull one with 'sovtui models pull qwen3:0.6b'")
         return models[0].name

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sovtui.context import Context
 
 #: Modules in ``sovtui.cli`` that register a command group, in help order.
-COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "backend_cmd", "keys_cmd", "wallet_cmd", "agent_cmd", "mcp_cmd", "setup_cmd", "doctor_cmd", "paths_cmd", "config_cmd")
+COMMAND_GROUPS: tuple[str, ...] = ("chat_cmd", "models_cmd", "hosts_cmd", "backend_cmd", "keys_cmd", "wallet_cmd", "agent_cmd", "mcp_cmd", "setup_cmd", "doctor_cmd", "paths_cmd", "config_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
