@@ -67,6 +67,12 @@ class Context:
 
     def backend_for(self, target: HostTarget, *, timeout: float | None = None) -> Engine:
         """The backend for ``target``, with its API key from the vault if it has one."""
+        from sovtui.inference.builtin import BUILTIN, is_builtin
+
+        if target.name == BUILTIN and is_builtin(BUILTIN, self.config):
+            from sovtui.inference.builtin import BuiltinEngine
+
+            return BuiltinEngine(self, timeout=timeout)  # models from its files, replies from its server (autostarted)
         from sovtui.inference.engine import open_backend
 
         key = None

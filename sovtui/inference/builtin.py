@@ -417,3 +417,131 @@ async def ensure_running(ctx: Context, progress: Callable[[str, float], None] | 
         )
     await server.start(progress)
     return server.target
+
+
+class BuiltinEngine:
+    """The ``Engine`` of the ``builtin`` host: what sovtui knows itself, and the server for replies.
+
+    The models and their details come from the GGUF files (no server needed:
+    a stopped engine still lists what it has); a reply goes to the running
+    engine through the OpenAI-compatible backend, the engine started first
+    when ``[backend] autostart`` is on (``ensure_running``). Removing a model
+    deletes its file and pulling downloads one from Hugging Face
+    (``hf:OWNER/REPO:QUANT``); copying, unloading and listing loaded models
+    are what the OpenAI-compatible API cannot do.
+    """
+
+    def __init__(self, ctx: Context, *, timeout: float | None = None) -> None:
+        self.ctx = ctx
+        self.server = ctx.builtin_server()
+        self.target = self.server.target
+        self.timeout = timeout if timeout is not None else 10.0
+        self._inner: Any = None
+
+    @property
+    def name(self) -> str:
+        return BUILTIN
+
+    @property
+    def url(self) -> str:
+        return self.target.url
+
+    @property
+    def locality(self) -> Any:
+        return self.target.locality
+
+    async def _engine(self) -> Any:
+        if self._inner is None:
+            from sovtui.inference.engine import open_backend
+
+            self.target = await ensure_running(self.ctx)
+            self._inner = open_backend(self.target, timeout=self.timeout)
+        return self._inner
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
+            self._inner = None
+
+    async def __aenter__(self) -> BuiltinEngine:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def version(self) -> str:
+        if not engine_installed():
+            raise EngineNotInstalled()
+        return f"llama-cpp-python {engine_version() or '?'}"
+
+    async def is_up(self) -> bool:
+        """The engine answers now, or would start on first use (installed, a model, autostart on)."""
+        if self.server.managed_pid() is not None and await self.server._answering(self.server.url()):
+            return True
+        return self.ctx.config.backend.autostart and engine_installed() and bool(list_models(self.ctx.paths))
+
+    async def list_models(self) -> list[Any]:
+        from sovtui.inference.types import ModelInfo
+
+        return [
+            ModelInfo(m.name, m.size, m.parameter_size, m.quantization, m.architecture, m.modified, "")
+            for m in await asyncio.to_thread(list_models, self.ctx.paths)
+        ]
+
+    async def show(self, name: str) -> Any:
+        """From the GGUF header: tools and thinking when the model's chat template mentions them."""
+        from sovtui.inference.gguf import model_path, read_file_header
+        from sovtui.inference.types import ModelDetails
+
+        header = await asyncio.to_thread(read_file_header, model_path(self.ctx.paths, name))
+        template = header.get("tokenizer.chat_template", "")
+        template = template if isinstance(template, str) else ""
+        capabilities = ["completion"]
+        if "tools" in template:
+            capabilities.append("tools")
+        if "<think>" in template or "enable_thinking" in template:
+            capabilities.append("thinking")
+        license_ = header.get("general.license", "")
+        return ModelDetails(
+            name=name,
+            family=header.architecture,
+            parameter_size=header.parameter_size,
+            quantization=header.quantization,
+            capabilities=tuple(capabilities),
+            context_length=header.context_length,
+            template=template,
+            license=license_ if isinstance(license_, str) else "",
+            parameters=f"n_ctx {min(header.context_length or CONTEXT, CONTEXT)}",
+        )
+
+    async def delete(self, name: str) -> None:
+        from sovtui.inference.gguf import remove_model
+
+        await asyncio.to_thread(remove_model, self.ctx.paths, name)
+        await self.server.refresh()
+
+    async def copy(self, source: str, destination: str) -> None:
+        return await (await self._engine()).copy(source, destination)
+
+    async def ps(self) -> list[Any]:
+        return await (await self._engine()).ps()
+
+    async def unload(self, name: str) -> None:
+        return await (await self._engine()).unload(name)
+
+    async def pull(self, name: str) -> AsyncIterator[Any]:
+        """A GGUF from Hugging Face: ``hf:OWNER/REPO:QUANT`` (public internet, asked for by name)."""
+        from sovtui.inference.hf import parse_ref, pull
+
+        async for progress in pull(self.ctx.paths, parse_ref(name)):
+            yield progress
+        await self.server.refresh()
+
+    async def chat(self, model: str, messages: Any, **options: Any) -> AsyncIterator[Any]:
+        inner = await self._engine()
+        stream = inner.chat(model, messages, **options)
+        try:
+            async for chunk in stream:
+                yield chunk
+        finally:
+            await stream.aclose()
