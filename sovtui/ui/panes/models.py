@@ -165,7 +165,6 @@ class ModelsPane(Pane, can_focus=True):
     # Dialogs answer through callbacks: no worker waits while a person decides.
 
     def action_pull(self) -> None:
-        from sovtui.inference.suggest import suggestions
         from sovtui.ui.screens.model_dialogs import PullDialog
 
         if self.pulling:
@@ -177,7 +176,14 @@ class ModelsPane(Pane, can_focus=True):
 
         target = self._target()
         if target is not None:
-            self.sovtui.push_screen(PullDialog(target.label, suggestions()), chosen)
+            self.sovtui.push_screen(PullDialog(target.label, self._suggestions(target)), chosen)
+
+    def _suggestions(self, target: HostTarget) -> list:
+        """What fits this machine: Ollama names, or for the built-in engine GGUFs on Hugging Face."""
+        from sovtui.inference.builtin import BUILTIN, is_builtin
+        from sovtui.inference.suggest import builtin_suggestions, suggestions
+
+        return builtin_suggestions() if target.name == BUILTIN and is_builtin(BUILTIN, self.ctx.config) else suggestions()
 
     @work(group="models-pull", exclusive=True, exit_on_error=False, description="pull a model")
     async def start_pull(self, name: str) -> None:
@@ -267,9 +273,12 @@ class ModelsPane(Pane, can_focus=True):
     # --- the host and its server ------------------------------------------------------
 
     def action_switch_host(self) -> None:
+        from sovtui.inference.builtin import BUILTIN
         from sovtui.ui.screens.model_dialogs import HostPicker
 
         hosts = [(name, host.url, locality_of(host.url).label) for name, host in sorted(self.ctx.config.hosts.items())]
+        if BUILTIN not in self.ctx.config.hosts:  # the built-in engine is always a choice
+            hosts.append((BUILTIN, "llama-cpp-python on this machine", "this machine"))
         current = self._target()
         self.sovtui.push_screen(HostPicker(hosts, current.name if current else ""), lambda name: self.sovtui.set_host(name) if name else None)
 
