@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 class Context:
     def __init__(self, paths: Paths | None = None) -> None:
         self.paths = paths or Paths.from_env()
+        #: Opens the vault when a host's API key is in it and it is locked (the CLI asks for the
+        #: passphrase); None: ``VaultLockedForKey`` is raised for the front end to show.
+        self.unlock_vault: Callable[[], object] | None = None
 
     @cached_property
     def store(self) -> ConfigStore:
@@ -77,9 +80,16 @@ class Context:
 
         key = None
         if target.is_openai:
+            from sovtui.inference.errors import VaultLockedForKey
             from sovtui.inference.keys import api_key
 
-            key = api_key(self.vault, target.name)
+            try:
+                key = api_key(self.vault, target.name)
+            except VaultLockedForKey:
+                if self.unlock_vault is None:
+                    raise
+                self.unlock_vault()
+                key = api_key(self.vault, target.name)
         return open_backend(target, timeout=timeout, api_key=key)
 
     def server(self, name: str | None = None) -> ManagedServer | BuiltinServer:

@@ -46,6 +46,8 @@ class OpenAIEmulator:
         self.requests: list[tuple[str, Any]] = []
         #: The Authorization header of every request, in order.
         self.authorizations: list[str | None] = []
+        #: Every request's headers (names lower-cased), in order.
+        self.headers: list[dict[str, str]] = []
         self.api_key = api_key
         #: Answer every request 429 (with ``retry-after``) while set.
         self.rate_limited = False
@@ -145,6 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         """The key check and the rate limit, as OpenAI answers them."""
         header = self.headers.get("Authorization")
         self.emu.authorizations.append(header)
+        self.emu.headers.append({k.lower(): v for k, v in self.headers.items()})
         key = self.emu.api_key
         if key is not None and header != f"Bearer {key}":
             given = (header or "").removeprefix("Bearer ")

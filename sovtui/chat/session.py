@@ -325,7 +325,7 @@ class ChatSession:
             return
         targets = self.targets()
         pooled = len(targets) > 1
-        self.conversation.host = self.destination() if pooled else targets[0].name
+        self.conversation.host = (self.destination() or self.ctx.config.inference.host) if pooled else targets[0].name
         options = {k: v for k, v in self.conversation.options.items() if k in MODEL_OPTIONS}
         keep_alive = self.conversation.options.get("keep_alive")
         failures: list[str] = []

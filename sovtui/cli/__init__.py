@@ -60,6 +60,12 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
     return args
 
 
+def _open_vault(ctx: Context, args: argparse.Namespace) -> object:
+    from sovtui.cli.keys_cmd import open_vault
+
+    return open_vault(ctx, args)
+
+
 def run_tui(ctx: Context) -> int:
     from sovtui.ui.app import run
 
@@ -79,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         ctx = Context()
         ctx.paths.ensure()  # the three folders exist and are private (0700)
+        if args is not None:  # a host's API key in a locked vault: asked for as every command asks
+            ctx.unlock_vault = lambda: _open_vault(ctx, args)
         if handler is None:
             if args is not None and args.command is not None:  # a group given without its subcommand
                 args.group_parser.print_help(sys.stderr)
