@@ -15,7 +15,7 @@ APP_NAME = "sovtui"
 DIR_MODE = 0o700
 
 
-def _base_dirs() -> tuple[Path, Path, Path]:
+def _base_dirs() -> tuple[Path, Path, Path, Path]:
     if os.name == "posix":
         from platformdirs.unix import Unix
 
@@ -28,22 +28,33 @@ def _base_dirs() -> tuple[Path, Path, Path]:
         Path(dirs.user_config_dir),
         Path(dirs.user_data_dir),
         Path(dirs.user_state_dir),
+        Path(dirs.user_cache_dir),
     )
 
 
 @dataclass(frozen=True)
 class Paths:
-    """The three folders and the well-known files inside them."""
+    """The folders and the well-known files inside them.
+
+    The cache folder (``XDG_CACHE_HOME``) holds only what can be built again
+    from the others (the conversation index); given no cache folder, a
+    ``cache`` folder inside the state folder stands in.
+    """
 
     config_dir: Path
     data_dir: Path
     state_dir: Path
+    cache: Path | None = None
 
     @classmethod
     def from_env(cls) -> Paths:
         """Resolve the folders from the environment (XDG variables honoured)."""
-        config_dir, data_dir, state_dir = _base_dirs()
-        return cls(config_dir, data_dir, state_dir)
+        config_dir, data_dir, state_dir, cache_dir = _base_dirs()
+        return cls(config_dir, data_dir, state_dir, cache_dir)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache if self.cache is not None else self.state_dir / "cache"
 
     @property
     def config_file(self) -> Path:
@@ -52,6 +63,11 @@ class Paths:
     @property
     def conversations_dir(self) -> Path:
         return self.data_dir / "conversations"
+
+    @property
+    def conversation_index(self) -> Path:
+        """The SQLite index of the conversations (derived: deleting it costs one rebuild)."""
+        return self.cache_dir / "conversations.sqlite3"
 
     @property
     def log_dir(self) -> Path:

@@ -126,6 +126,21 @@ def test_every_file_lands_inside_the_xdg_folders(cli, tmp_path: Path, xdg: Paths
         assert any(path.is_relative_to(tmp_path / f"xdg-{kind}") for kind in ("config", "data", "state"))
 
 
+def test_each_command_is_registered_by_the_module_named_for_it() -> None:
+    import argparse
+    import importlib
+
+    from sovtui import cli
+
+    registered = {}
+    for module in cli.COMMAND_GROUPS:
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"sovtui.cli.{module}").register(subparsers)
+        registered.update({name: module for name in subparsers.choices})
+    assert cli.COMMANDS == registered
+    assert set(cli.build_parser("chats")._subparsers._group_actions[0].choices) == {"chat", "chats", "personas"}  # type: ignore[union-attr]
+
+
 def test_an_error_quoting_outside_text_reaches_stderr_without_its_escapes(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from sovtui import cli
     from sovtui.errors import SovtuiError
@@ -136,7 +151,7 @@ def test_an_error_quoting_outside_text_reaches_stderr_without_its_escapes(capsys
     parser = cli.build_parser()
     args = parser.parse_args(["paths"])
     monkeypatch.setattr(args, "handler", hostile, raising=False)
-    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {"parse_known_args": lambda self, argv: (args, [])})())
+    monkeypatch.setattr(cli, "build_parser", lambda *only: type("P", (), {"parse_known_args": lambda self, argv: (args, [])})())
     assert cli.main(["paths"]) != 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "the wallet said" in err

@@ -2,9 +2,10 @@
 
 Files are written atomically (a crash leaves the old or the new version); a
 file that cannot be read is reported and skipped, never deleted or
-rewritten. Listing keeps a small cache of each file's title, date, model and
-size in the state folder, keyed by the file's mtime and size, so opening the
-app with hundreds of long conversations does not parse them all.
+rewritten. Listing and search go through ``ConversationIndex``
+(``sovtui.chat.index``), an SQLite index in the cache folder brought up to
+date from the files' mtimes and sizes, so a year of history lists and
+searches in milliseconds; the files stay the truth.
 
 Several processes may hold the same conversation: a TUI, ``sovtui chat
 --continue`` in another shell, ``sovtui chats rename``. A save never writes
@@ -22,40 +23,22 @@ while a reply streams); it is parsed only when it changed.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sovtui.chat.index import ConversationIndex, Problem, Progress, Refreshed, Summary, describe
 from sovtui.chat.models import Conversation, _parse_time
 from sovtui.errors import SovtuiError
 from sovtui.files import atomic_write, locked
 from sovtui.paths import Paths
 
+__all__ = ["ConversationNotFound", "ConversationStore", "Problem", "Refreshed", "Summary", "merge"]
+
 
 class ConversationNotFound(SovtuiError):
     pass
-
-
-@dataclass(frozen=True)
-class Summary:
-    id: str
-    title: str
-    updated: datetime
-    model: str
-    messages: int
-    agent: str = ""  # the agent the conversation is given to
-    nostr_peer: str = ""  # held over Nostr private messages with this key (hex)
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason} (skipped; the file was left as it is)"
 
 
 #: Conversations whose last written bytes a store remembers (to skip parsing its own writes).
@@ -65,7 +48,7 @@ _REMEMBERED = 8
 class ConversationStore:
     def __init__(self, paths: Paths) -> None:
         self.folder = paths.conversations_dir
-        self.index_file = paths.state_dir / "conversations-index.json"
+        self.index = ConversationIndex(self.folder, paths.conversation_index)
         self.problems: list[Problem] = []
         #: id -> (the bytes this store last wrote, the data they hold).
         self._written: dict[str, tuple[bytes, dict[str, Any]]] = {}
@@ -140,75 +123,45 @@ class ConversationStore:
             raise ConversationNotFound(f"no conversation {prefix!r}: see 'sovtui chats list'")
         raise SovtuiError(f"{prefix!r} names {len(matches)} conversations: give more of the id")
 
-    def summaries(self) -> list[Summary]:
-        """Every readable conversation, newest first; problems in ``self.problems``."""
-        self.problems = []
-        if not self.folder.exists():
-            return []
-        cache = self._read_index()
-        fresh: dict[str, dict] = {}
-        found: list[Summary] = []
-        for path in self.folder.glob("*.json"):
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                continue
-            key = f"{stat.st_mtime_ns}:{stat.st_size}"
-            entry = cache.get(path.name)
-            if entry is None or entry.get("key") != key:
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                    entry = {
-                        "key": key,
-                        "id": str(data["id"]),
-                        "title": str(data.get("title", "")),
-                        "updated": str(data["updated"]),
-                        "model": str(data.get("model", "")),
-                        "messages": len(data.get("messages", [])),
-                        "agent": str(data.get("agent") or ""),
-                        "nostr_peer": str(data.get("nostr_peer") or ""),
-                    }
-                    _parse_time(entry["updated"])
-                except (OSError, ValueError, KeyError, TypeError) as exc:
-                    self.problems.append(Problem(path, _describe(exc)))
-                    continue
-            fresh[path.name] = entry
-            found.append(Summary(entry["id"], entry["title"], _parse_time(entry["updated"]), entry["model"], entry["messages"],
-                                 str(entry.get("agent", "")), str(entry.get("nostr_peer", ""))))
-        if fresh != cache:
-            try:
-                atomic_write(self.index_file, json.dumps(fresh))
-            except OSError:
-                pass  # the index is only a cache
-        found.sort(key=lambda s: s.updated, reverse=True)
-        return found
+    def refresh(self, progress: Progress | None = None, *, full: bool = False) -> Refreshed:
+        """Bring the index up to date with the files (what changed since; problems in ``self.problems``).
 
-    def _read_index(self) -> dict[str, dict]:
+        Every save renames a new file into the folder, so the folder's mtime
+        tells whether anything was saved, added or deleted since the last
+        scan; ``full`` looks at every file's mtime and size anyway, to catch
+        a file rewritten in place (by hand, by another program).
+        """
+        changes = self.index.refresh(progress, full=full)
+        self.problems = self.index.problems()
+        return changes
+
+    def folder_stamp(self) -> int | None:
+        """The folder's mtime (ns): it changes whenever a conversation is saved, added or deleted (saves rename)."""
         try:
-            data = json.loads(self.index_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+            return os.stat(self.folder).st_mtime_ns
+        except FileNotFoundError:
+            return None
 
-    def search(self, query: str) -> list[Summary]:
-        """Conversations whose title or any message contains ``query`` (case-insensitive)."""
-        needle = query.casefold().strip()
-        summaries = self.summaries()
-        if not needle:
-            return summaries
-        hits = []
-        for summary in summaries:
-            if needle in summary.title.casefold():
-                hits.append(summary)
-                continue
-            try:
-                text = self.path_of(summary.id).read_text(encoding="utf-8")
-                conversation = Conversation.from_dict(json.loads(text))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-            if any(needle in m.content.casefold() for m in conversation.messages):
-                hits.append(summary)
-        return hits
+    def summaries(self, *, refresh: bool = True) -> list[Summary]:
+        """Every readable conversation, newest first; problems in ``self.problems``."""
+        if refresh:
+            self.refresh()
+        return self.index.summaries()
+
+    def search(self, query: str, *, refresh: bool = True) -> list[Summary]:
+        """Conversations where every word of ``query`` begins a word of the title or a message, newest first.
+
+        An empty query lists every conversation. ``snippets`` gives the words
+        around the match for the hits a front end shows, and
+        ``sovtui.chat.index.highlights`` the matched words in a title or snippet.
+        """
+        if refresh:
+            self.refresh()
+        return self.index.search(query)
+
+    def snippets(self, query: str, ids: list[str]) -> dict[str, str]:
+        """The words around the match in each of these conversations' messages (none where only the title matched)."""
+        return self.index.snippets(query, ids)
 
 
 #: Fields of a conversation that one process may change while another adds messages.
@@ -280,9 +233,4 @@ def _glob_safe(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum() or ch in "-_")
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    return str(exc) or type(exc).__name__
+_describe = describe

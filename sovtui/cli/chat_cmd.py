@@ -59,7 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chats.set_defaults(group_parser=chats)
     sub = chats.add_subparsers(dest="chats_command", metavar="ACTION")
     q = sub.add_parser("list", aliases=["ls"], help="saved conversations, newest first")
-    q.add_argument("-s", "--search", metavar="TEXT", help="only those whose title or messages contain TEXT")
+    q.add_argument("-s", "--search", metavar="WORDS",
+                   help="only those where every word begins a word of the title or a message ('bit' finds Bitcoin; case and "
+                        f"accents ignored); the newest {SNIPPETS} matches also show the words around the match")
     add_json_option(q)
     q.set_defaults(handler=cmd_list)
     q = sub.add_parser("show", help="print a conversation")
@@ -251,27 +253,69 @@ def _allow_public(session: ChatSession, yes: bool) -> None:
         session.allow_public(need.target)
 
 
+#: How many of a search's matches (the newest) show the words around the match: FTS5 reads a conversation again for each.
+SNIPPETS = 100
+
+
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from sovtui.chat.index import words
     from sovtui.chat.store import ConversationStore, Summary
 
     store = ConversationStore(ctx.paths)
     found = store.search(args.search) if args.search else store.summaries()
     for problem in store.problems:
         print(f"sovtui: {problem}", file=sys.stderr)
+    terms = words(args.search or "")
+    snippets = store.snippets(args.search, [s.id for s in found[:SNIPPETS]]) if terms else {}
     if args.json:
         print_json([{"id": s.id, "title": s.title, "updated": s.updated.isoformat(), "model": s.model, "messages": s.messages,
-                     "agent": s.agent or None, "nostr_peer": s.nostr_peer or None} for s in found])
+                     "agent": s.agent or None, "nostr_peer": s.nostr_peer or None,
+                     **({"snippet": snippets.get(s.id)} if terms else {})} for s in found])
         return 0
     if not found:
-        print("no conversations yet: start one with 'sovtui chat PROMPT' or in the app", file=sys.stderr)
+        if args.search:
+            print(f"no conversation matches {safe_line(args.search)!r}", file=sys.stderr)
+        else:
+            print("no conversations yet: start one with 'sovtui chat PROMPT' or in the app", file=sys.stderr)
         return 0
     def who(s: Summary) -> str:  # the agent answering, and "nostr" when held over Nostr private messages
         return safe_line(" · ".join(part for part in (s.agent, "nostr" if s.nostr_peer else "") if part)) or "-"
 
-    rows = [[s.id, s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), s.model, who(s), str(s.messages), safe_line(s.title)[:50]]
-            for s in found]
-    print_table(rows, ["ID", "UPDATED", "MODEL", "AGENT", "MSGS", "TITLE"])
+    titles = [safe_line(s.title)[:50] for s in found]
+    rows = [[safe_line(s.id), s.updated.astimezone().strftime("%Y-%m-%d %H:%M"), safe_line(s.model), who(s), str(s.messages), title]
+            for s, title in zip(found, titles)]
+    if not terms:
+        print_table(rows, ["ID", "UPDATED", "MODEL", "AGENT", "MSGS", "TITLE"])
+        return 0
+    from sovtui.cli.common import table
+
+    mark = _marker(terms)
+    header, *lines = table(rows, ["ID", "UPDATED", "MODEL", "AGENT", "MSGS", "TITLE"]).split("\n")
+    out = [header]
+    for line, s, title in zip(lines, found, titles):
+        # The title is the last column: marking its words cannot shift the columns.
+        out.append(line[: len(line) - len(title)] + mark(title) if title and line.endswith(title) else line)
+        if s.id in snippets:
+            out.append("    " + mark(safe_line(snippets[s.id])))
+    sys.stdout.write("\n".join(out) + "\n")
     return 0
+
+
+def _marker(terms: list[str]):  # type: ignore[no-untyped-def]
+    """Bold the matched words, on a terminal only (a pipe gets the text as it is)."""
+    from sovtui.chat.index import highlights
+
+    if not is_tty(sys.stdout):
+        return lambda text: text
+
+    def mark(text: str) -> str:
+        out, at = [], 0
+        for start, end in highlights(text, terms):
+            out += [text[at:start], "\x1b[1m", text[start:end], "\x1b[22m"]
+            at = end
+        return "".join(out) + text[at:]
+
+    return mark
 
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> int:

@@ -204,16 +204,23 @@ def test_corrupt_file_is_reported_skipped_and_kept(ctx: Context) -> None:
     assert broken.read_bytes() == before
 
 
-def test_listing_uses_the_cache_for_unchanged_files(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_listing_reads_only_the_files_that_changed(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sovtui.chat import index
+
     store = ConversationStore(ctx.paths)
     for n in range(3):
         store.save(Conversation(title=f"c{n}"))
     assert len(store.summaries()) == 3
-    calls = []
-    real = json.loads
-    monkeypatch.setattr(json, "loads", lambda text, *a, **k: calls.append(1) or real(text, *a, **k))
+    read: list[str] = []
+    real = index._read
+    monkeypatch.setattr(index, "_read", lambda path, key: read.append(path.name) or real(path, key))
     assert len(store.summaries()) == 3
-    assert len(calls) == 1  # only the index, no conversation file
+    assert read == []  # the index answered; no conversation file was opened
+    changed = store.load(store.summaries()[0].id)
+    changed.rename("c9")
+    store.save(changed)
+    assert [s.title for s in store.summaries()][0] == "c9"
+    assert read == [f"{changed.id}.json"]
 
 
 def test_search_finds_titles_and_content(ctx: Context) -> None:
