@@ -61,3 +61,15 @@ def test_a_subprocess_is_under_the_guard_too() -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=30)
     violations = take_child_violations()
     assert len(violations) == 1 and "192.0.2.1:80" in violations[0]
+
+
+async def test_the_openai_sdk_is_under_the_guard() -> None:
+    """A cloud API host (the openai SDK, its own httpx client) is caught like any other connection."""
+    from sovtui.inference.engine import open_backend
+    from sovtui.inference.errors import BackendError
+    from sovtui.inference.hosts import HostTarget
+
+    async with open_backend(HostTarget("cloud", "https://203.0.113.8/v1", "openai"), api_key="sk-x") as backend:
+        with pytest.raises((EgressBlocked, BackendError)):
+            await backend.list_models()
+    assert take_violations() == ["connection to 203.0.113.8:443, which the test did not configure"]

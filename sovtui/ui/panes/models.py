@@ -104,6 +104,17 @@ class ModelsPane(Pane, can_focus=True):
             self.notify(str(exc), severity="error")
             return None
 
+    def _can(self, operation: str) -> HostTarget | None:
+        """The host, if its API can do ``operation``; else None once the one-line reason is shown."""
+        from sovtui.inference.engine import unsupported
+
+        target = self._target()
+        reason = unsupported(target, operation) if target is not None else None
+        if reason:
+            self.notify(reason, severity="warning", timeout=6)
+            return None
+        return target
+
     # --- what the host has ----------------------------------------------------------
 
     def action_refresh(self) -> None:
@@ -120,7 +131,7 @@ class ModelsPane(Pane, can_focus=True):
         found = await self.attempt(service.survey(self.ctx, self.host_name), on_error=lambda exc: self._unreachable(target, line, exc))
         if found is None:
             return
-        line.append(f"  Ollama {safe_line(found.version)}", style="dim")
+        line.append(f"  Ollama {safe_line(found.version)}" if not target.is_openai else "  OpenAI-compatible", style="dim")
         line.append("  started by sovtui" if found.managed else "", style="dim")
         self.query_one("#models-server", Static).update(line)
         self._show_problem("")
@@ -174,7 +185,7 @@ class ModelsPane(Pane, can_focus=True):
             if name:
                 self.start_pull(name)
 
-        target = self._target()
+        target = self._can("pull")
         if target is not None:
             self.sovtui.push_screen(PullDialog(target.label, self._suggestions(target)), chosen)
 
@@ -224,7 +235,7 @@ class ModelsPane(Pane, can_focus=True):
         from sovtui.ui.screens.dialogs import ConfirmDialog
 
         name = self.selected_name()
-        target = self._target() if name else None
+        target = self._can("delete") if name else None
         if name is None or target is None:
             return
         def answered(yes: bool | None) -> None:
@@ -257,7 +268,7 @@ class ModelsPane(Pane, can_focus=True):
     @work(group="models-action", exit_on_error=False, description="free a model's memory")
     async def action_unload(self) -> None:
         name = self.selected_name()
-        if name and await self.succeeds(service.unload_model(self.ctx, name, self.host_name)):
+        if name and self._can("unload") and await self.succeeds(service.unload_model(self.ctx, name, self.host_name)):
             self.notify(f"unloaded {name}")
             self.action_refresh()
 
@@ -276,7 +287,8 @@ class ModelsPane(Pane, can_focus=True):
         from sovtui.inference.builtin import BUILTIN
         from sovtui.ui.screens.model_dialogs import HostPicker
 
-        hosts = [(name, host.url, locality_of(host.url).label) for name, host in sorted(self.ctx.config.hosts.items())]
+        hosts = [(name, host.url, locality_of(host.url).label + (", OpenAI-compatible" if host.api == "openai" else ""))
+                 for name, host in sorted(self.ctx.config.hosts.items())]
         if BUILTIN not in self.ctx.config.hosts:  # the built-in engine is always a choice
             hosts.append((BUILTIN, "llama-cpp-python on this machine", "this machine"))
         current = self._target()

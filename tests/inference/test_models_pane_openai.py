@@ -1,0 +1,23 @@
+"""The Models pane on an OpenAI-compatible host: models listed; pull, delete and unload not offered, with the reason."""
+
+from __future__ import annotations
+
+from sovtui.ui.screens.dialogs import ConfirmDialog
+from sovtui.ui.screens.model_dialogs import PullDialog
+from tests.inference.test_models_pane import names, open_models
+from tests.openai_emulator import OpenAIEmulator
+from tests.openai_fixtures import openai_local  # noqa: F401 - the host of these tests
+from tests.pilot_helpers import wait_until
+
+
+async def test_an_openai_host_lists_its_models_and_says_why_it_cannot_pull_or_delete(make_app, openai_local: OpenAIEmulator) -> None:  # noqa: F811
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_models(app, pilot)
+        assert names(pane) == ["llama3.2:1b", "qwen3:0.6b"]
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any("cannot pull models" in str(n.message) for n in app._notifications), what="the reason")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: any("cannot delete models" in str(n.message) for n in app._notifications), what="the reason")
+        assert not isinstance(app.screen, (PullDialog, ConfirmDialog))
+    assert [path for path, _ in openai_local.requests] == ["/v1/models"] * len(openai_local.requests)
