@@ -188,6 +188,45 @@ def bench_stream(runs: int) -> list[Result]:
     return [rate, lag, per_chunk, memory, cli_rate, cli_lag, paced_lag]
 
 
+def bench_stream_openai(runs: int) -> list[Result]:
+    """The same 5,000-chunk reply through ``sovtui chat`` from an Ollama host and from an OpenAI-compatible one."""
+    import subprocess
+
+    from tests.openai_emulator import OpenAIEmulator
+
+    ollama = emulator()
+    openai = OpenAIEmulator()
+    openai.add_model("bench", parameter_size="1B")
+    openai.set_reply("bench", "", parts=[f"w{i} " for i in range(CHUNKS - 1)] + [END])
+    openai.start()
+    figures = {api: (Result(f"sovtui chat, {label}: chunks per second to stdout", "chunks/s", better="higher"),
+                     Result(f"sovtui chat, {label}: last chunk sent -> on stdout", "s"))
+               for api, label in (("ollama", "Ollama host"), ("openai", "OpenAI-compatible host"))}
+    try:
+        for _ in range(runs):
+            for api, emu in (("ollama", ollama), ("openai", openai)):
+                with tempfile.TemporaryDirectory() as tmp:
+                    base = Path(tmp)
+                    write_config(base, emu.url)
+                    if api == "openai":
+                        with (base / "config" / "sovtui" / "config.toml").open("a") as handle:
+                            handle.write('api = "openai"\n')
+                    process = subprocess.Popen(sovtui_argv() + ["chat", "go"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=scratch_env(base), cwd=tmp)
+                    out = b""
+                    while END.encode() not in out[-64:]:
+                        block = os.read(process.stdout.fileno(), 65536)  # type: ignore[union-attr]
+                        if not block:
+                            break
+                        out += block
+                    seen = time.perf_counter()
+                    process.wait()
+                    record_stream(emu.last_stream, seen, *figures[api])
+    finally:
+        ollama.stop()
+        openai.stop()
+    return [figure for pair in figures.values() for figure in pair]
+
+
 def prompt_sovtui(session: PtySession) -> tuple[float, int]:
     """Send "go" once the chat input is ready; when the reply's last word appeared, and the bytes written till then."""
     session.watch(READY.encode())
@@ -603,6 +642,7 @@ BENCHES = {
     "startup": bench_startup,
     "import": bench_import,
     "stream": bench_stream,
+    "stream-openai": bench_stream_openai,
     "history": bench_history,
     "crypto": bench_crypto,
     "agent": bench_agent,
