@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from sovtui.cli.common import add_json_option, confirm, is_tty, run
 from sovtui.cli.output import print_json, print_table
@@ -83,7 +84,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.inference.hosts import target_of
 
     config = ctx.config
-    hosts = []
+    hosts: list[dict[str, Any]] = []
     for name, host in sorted(config.hosts.items()):
         try:
             target = target_of(name, host)
@@ -92,7 +93,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
             url, locality = host.url, "unusable URL"
         hosts.append({"name": name, "api": host.api, "url": url, "locality": locality,
                       "default": name == config.inference.host, "key": _has_key(ctx, name) if host.api == "openai" else False})
-    pools = [{"name": name, "hosts": list(pool.hosts), "default": name == config.inference.host} for name, pool in sorted(config.pools.items())]
+    pools: list[dict[str, Any]] = [{"name": name, "hosts": list(pool.hosts), "default": name == config.inference.host} for name, pool in sorted(config.pools.items())]
     if args.json:
         print_json({"hosts": hosts, "pools": pools})
         return 0
