@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sovtui.config import Config, HostConfig
@@ -51,6 +52,72 @@ async def find_inference(ctx: Context, target: HostTarget | None = None) -> Infe
         except SovtuiError as exc:
             return InferenceFinding(target, False, [], installed, recommended(), str(exc))
     return InferenceFinding(target, True, models, installed, recommended())
+
+
+async def find_builtin(ctx: Context) -> InferenceFinding:
+    """The built-in engine as the wizard offers it when no Ollama is found.
+
+    It "answers" once llama-cpp-python is installed: its models are files,
+    listed without the server, which starts for the test prompt (and, with
+    ``[backend] autostart``, which choosing it turns on, for every chat).
+    """
+    from sovtui.inference.builtin import EngineNotInstalled, engine_installed
+    from sovtui.inference.gguf import list_models
+    from sovtui.inference.suggest import builtin_suggestions
+
+    target = ctx.builtin_server().target
+    recommended = builtin_suggestions()[0].name
+    if not engine_installed():
+        return InferenceFinding(target, False, [], False, recommended, str(EngineNotInstalled()))
+    return InferenceFinding(target, True, [m.name for m in list_models(ctx.paths)], True, recommended)
+
+
+def engine_requirement() -> str:
+    """What the ``local`` extra installs, read from sovtui's own metadata (so a wizard install matches it)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        for requirement in requires("sovtui") or ():
+            name, _, marker = requirement.partition(";")
+            if "extra" in marker and '"local"' in marker.replace("'", '"'):
+                return name.strip()
+    except PackageNotFoundError:
+        pass
+    return "llama-cpp-python[server]>=0.3.16,<0.4"
+
+
+async def install_engine(progress: Callable[[str], None]) -> None:
+    """Install the built-in engine into the environment sovtui runs in (pip; the first build takes minutes).
+
+    Called only after the person confirmed. Each line pip prints is handed to
+    ``progress``; a failure raises with the last line and the command to run by hand.
+    """
+    import asyncio
+    import sys
+
+    from sovtui.inference.builtin import install_command
+    from sovtui.inference.server import child_environment
+    from sovtui.text import safe_line
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pip", "install", "--progress-bar", "off", engine_requirement(),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=child_environment(),
+    )
+    last = ""
+    assert process.stdout is not None
+    try:
+        async for raw in process.stdout:
+            line = safe_line(raw.decode(errors="replace")).strip()
+            if line:
+                last = line
+                progress(line)
+        code = await process.wait()
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+        raise
+    if code != 0:
+        raise SovtuiError(f"installing the built-in engine failed ({last[:200]}): run {install_command()} to see why")
 
 
 #: Where OpenAI-compatible servers listen unless told otherwise: llama-server, vLLM, LM Studio.
@@ -102,7 +169,20 @@ def apply_inference(ctx: Context, target: HostTarget, model: str | None) -> list
     """Make this host (and model) the default for chats. What changed, in words."""
     changes: list[str] = []
 
+    from sovtui.inference.builtin import BUILTIN
+
     def change(config: Config) -> None:
+        if target.name == BUILTIN and BUILTIN not in config.hosts:  # always known: not written as a host
+            if config.inference.host != BUILTIN:
+                config.inference.host = BUILTIN
+                changes.append("chats go to the built-in engine (this machine)")
+            if not config.backend.autostart:
+                config.backend.autostart = True
+                changes.append("sovtui starts the built-in engine when a chat needs it")
+            if model and config.inference.model != model:
+                config.inference.model = model
+                changes.append(f"the default model is {model}")
+            return
         known = config.hosts.get(target.name)
         if known is None or known.url.rstrip("/") != target.url.rstrip("/") or known.api != target.api:
             config.hosts[target.name] = HostConfig(url=target.url, api=target.api)

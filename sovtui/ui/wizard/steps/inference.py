@@ -34,6 +34,8 @@ class InferenceStep(Step):
             yield Button("Start Ollama here", id="inf-start")
             yield Button("Pull", id="inf-pull")
             yield Button("Send a test prompt", id="inf-test")
+            yield Button("Use the built-in engine", id="inf-builtin")
+            yield Button("Install the engine", id="inf-install")
         yield ProgressBar(id="inf-progress", show_eta=False)
         yield Static("", id="inf-reply")
         yield Static("Or use a machine on your network (Ollama listening there):", classes="hint")
@@ -73,13 +75,18 @@ class InferenceStep(Step):
         where = f"{f.target.name} ({f.target.locality.label}, {f.target.url})"
         start, pull, test = (self.query_one(f"#inf-{n}", Button) for n in ("start", "pull", "test"))
         start.display = pull.display = test.display = False
+        self.query_one("#inf-builtin", Button).display = self.query_one("#inf-install", Button).display = False
+        if self._is_builtin(f.target):
+            self._render_builtin(f, pull, test)
+            return
         if not f.answering:
             if f.ollama_installed and f.target.locality is Locality.THIS_MACHINE:
                 self.say("#inf-state", f"Ollama is installed but not running at {where}.", "")
                 start.display = True
                 return
             if f.target.locality is Locality.THIS_MACHINE:
-                self.say("#inf-state", f"Ollama is not installed on this machine. Install it with\n  {INSTALL_OLLAMA}\nthen come back here (esc, then Start), or name a machine on your network below.", "")
+                self.say("#inf-state", f"Ollama is not installed on this machine. Install it with\n  {INSTALL_OLLAMA}\nthen come back here (esc, then Start), or name a machine on your network below,\nor use sovtui's built-in engine (llama.cpp, no Ollama needed).", "")
+                self.query_one("#inf-builtin", Button).display = True
             else:
                 self.say("#inf-state", f"Nothing answers at {where}: {f.error}", "error")
             # Nothing to press here: the one thing to do now is to name a machine on the network.
@@ -100,6 +107,65 @@ class InferenceStep(Step):
         if f.recommended not in f.models and not f.target.is_openai:
             pull.label = f"Pull {f.recommended}"
             pull.display = True
+
+    # --- the built-in engine ------------------------------------------------------------
+
+    def _is_builtin(self, target: HostTarget) -> bool:
+        from sovtui.inference.builtin import BUILTIN, is_builtin
+
+        return target.name == BUILTIN and is_builtin(BUILTIN, self.ctx.config)
+
+    def _render_builtin(self, f: InferenceFinding, pull: Button, test: Button) -> None:
+        if not f.answering:
+            from sovtui.inference.builtin import install_command
+            from sovtui.ui.plain import plain_block
+
+            text = f"The built-in engine (llama.cpp, no Ollama needed) is not installed yet.\nInstall it here, or run:\n  {install_command()}"
+            self.say("#inf-state", plain_block(text), "")  # type: ignore[arg-type] - a Text: the command's [local] is no markup
+            self.query_one("#inf-install", Button).display = True
+            return
+        if not f.models:
+            self.say("#inf-state", f"The built-in engine is installed but has no model yet. {f.recommended} fits this machine (a download from Hugging Face).", "")
+            pull.label = "Pull " + f.recommended.removeprefix("hf:")
+            pull.display = True
+            return
+        self.say("#inf-state", f"✓ The built-in engine has {len(f.models)} model(s); chats will use {self.model()} (it starts when a chat needs it).", "ok")
+        test.display = True
+
+    @work(exclusive=True, group="inference-probe", exit_on_error=False, description="Setup: look at the built-in engine")
+    async def use_builtin(self) -> None:
+        from sovtui.setup import find_builtin
+
+        finding = await self.attempt(find_builtin(self.ctx), "#inf-state")
+        if finding is not None:
+            self.finding = finding
+            self.render_finding()
+
+    def ask_install(self) -> None:
+        from sovtui.setup import engine_requirement
+        from sovtui.ui.screens.dialogs import ConfirmDialog
+
+        body = (
+            f"pip installs {engine_requirement()} into sovtui's own environment. "
+            "It is built from source: about 5 minutes on 2 cores, once."
+        )
+        self.app.push_screen(ConfirmDialog("Install the built-in engine?", body, confirm_label="Install"), lambda yes: self.install() if yes else None)
+
+    @work(exclusive=True, group="inference-action", exit_on_error=False, description="Setup: install the built-in engine")
+    async def install(self) -> None:
+        import time
+
+        from sovtui.setup import install_engine
+
+        started = time.monotonic()
+        self.query_one("#inf-install", Button).display = False
+
+        def progress(line: str) -> None:
+            self.say("#inf-state", f"installing the built-in engine ({time.monotonic() - started:.0f}s): {line[:120]}", "hint")
+
+        if await self.succeeds(install_engine(progress), "#inf-state"):
+            self.wizard.note("installed the built-in engine")
+            self.use_builtin()
 
     def model(self) -> str:
         f = self.finding
@@ -125,7 +191,10 @@ class InferenceStep(Step):
         self.probe(target)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        action = {"inf-start": self.start_server, "inf-pull": self.pull, "inf-test": self.test_prompt}.get(event.button.id or "")
+        action = {
+            "inf-start": self.start_server, "inf-pull": self.pull, "inf-test": self.test_prompt,
+            "inf-builtin": self.use_builtin, "inf-install": self.ask_install,
+        }.get(event.button.id or "")
         if action is not None:
             event.stop()
             action()
@@ -182,6 +251,8 @@ class InferenceStep(Step):
 
         async def asking() -> None:
             reply = ""
+            if self._is_builtin(finding.target):  # asked for now: start it (chats start it by autostart once chosen)
+                await self.ctx.builtin_server().start(lambda message, elapsed: self.say("#inf-reply", f"{message} {elapsed:.0f}s", "hint"))
             async with self.ctx.backend_for(finding.target, timeout=30.0) as backend:
                 async for chunk in backend.chat(model, [{"role": "user", "content": TEST_PROMPT}]):
                     reply += chunk.content
