@@ -121,7 +121,7 @@ async def test_conversations_are_found_after_a_restart(make_app, ollama: OllamaE
         await settle(again, pilot)
         listing = again.query_one(ConversationList)
         assert [item.title for item in listing.items] == ["remember me"]
-        listing.query_one("OptionList").focus()
+        listing.lines.focus()
         await pilot.press("enter")
         await settle(again, pilot)
         assert shown(again)[0] == ("user", "remember me")
@@ -149,7 +149,7 @@ async def test_search_rename_delete_from_the_list(make_app, ollama: OllamaEmulat
         await pilot.press(*"broth", "enter")
         await settle(app, pilot)
         assert {s.title for s in store.summaries()} == {"bitcoin nodes", "broth"}
-        listing.query_one("OptionList").focus()
+        listing.lines.focus()
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")

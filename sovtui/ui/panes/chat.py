@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.worker import Worker
 
+from sovtui.chat.index import BATCH, words
 from sovtui.chat.models import Conversation, Message
 from sovtui.chat.session import ChatSession
 from sovtui.chat.store import ConversationStore, Problem, Summary
@@ -35,13 +36,15 @@ from sovtui.ui.panes.chat_actions import ChatActions, Reply, open_reply
 from sovtui.ui.screens.approval import ask_approval
 from sovtui.ui.widgets.chat_info import ChatInfo
 from sovtui.ui.widgets.chat_input import ChatInput
-from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationList
+from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationLines, ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
 from sovtui.ui.widgets.reply_painter import paint_reply
 
 #: How often a streaming reply is redrawn: smooth to the eye, cheap over SSH.
 FRAME_RATE = 30
+#: Seconds between looks at the conversations folder's mtime (one stat) for saves by other processes.
+LIST_CHECK = 2.0
 STREAMING = "a reply is still streaming: esc stops it"
 
 
@@ -79,6 +82,11 @@ class ChatPane(ChatActions):
         self.reply_worker: Worker[None] | None = None
         self.editing: int | None = None
         self._sending = False
+        self._query = ""  # the search box's words
+        self._shown_query: str | None = None  # the words the list on screen was found by
+        self._listed = False
+        self._folder_stamp: int | None = None
+        self._problems_told: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield ConversationList(id="conversations", cursor_blink=self.sovtui.cursor_blink)
@@ -90,7 +98,9 @@ class ChatPane(ChatActions):
     def on_mount(self) -> None:
         self.query_one(ChatInput).cursor_blink = self.sovtui.cursor_blink
         self.update_info()
-        self.load_list()
+        self.load_list(full=True)  # at start, every file's mtime: one rewritten in place is seen too
+        self.set_interval(LIST_CHECK, self._check_folder)
+        self.watch(self.app, "app_focus", self._app_focus_changed, init=False)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 70, "-narrow")
@@ -153,21 +163,68 @@ class ChatPane(ChatActions):
     # --- the conversation list ----------------------------------------------------
 
     @work(group="chat-list", exclusive=True, exit_on_error=False, description="list the saved conversations")
-    async def load_list(self, query: str = "") -> None:
-        def read() -> tuple[list[Summary], list[Problem]]:
-            return self.store.search(query), list(self.store.problems)
+    async def load_list(self, query: str | None = None, *, refresh: bool = True, full: bool = False) -> None:
+        """Show the conversations (``query``: those it finds; None: the search box's words).
+
+        The index answers at once with what it holds; then, with ``refresh``,
+        it is brought up to date from the files in a thread and the list is
+        shown again only if anything changed.
+        """
+        self._query = self._query if query is None else query
+        query = self._query
+        if not self._listed:  # the first screenful straight from the index, before looking at 10,000 files
+            self._listed = True
+            await self._show_list(query, refresh=False)
+        await self._show_list(query, refresh=refresh, full=full)
+
+    async def _show_list(self, query: str, *, refresh: bool, full: bool = False) -> None:
+        store = self.store
+
+        listing = self.query_one(ConversationList)
+
+        def progress(done: int, total: int) -> None:  # a first start with a long history reads every file once
+            if total > BATCH:
+                self.app.call_from_thread(listing.indexing, done, total)
+
+        def read() -> tuple[list[Summary], list[Problem]] | None:
+            if refresh and not store.refresh(progress, full=full) and self._shown_query == query:
+                return None  # nothing changed on disk: the list on screen is right
+            return store.search(query, refresh=False), list(store.problems)
 
         found = await self.attempt(read)
         if found is None:
             return
         summaries, problems = found
         items = [ConversationItem(s.id, s.title, s.updated, s.model, nostr_peer=s.nostr_peer) for s in summaries]
-        self.query_one(ConversationList).set_items(items, selected=self.session.conversation.id)
-        for problem in problems:
-            self.notify(str(problem), severity="warning", timeout=8)
+        keep = listing.highlighted_id if self._shown_query == query else None
+        self._shown_query = query
+        listing.set_items(items, selected=keep or self.session.conversation.id, terms=words(query))
+        new = {str(p) for p in problems} - self._problems_told
+        for problem in new:
+            self.notify(problem, severity="warning", timeout=8)
+        self._problems_told |= new
+
+    @work(group="chat-list-check", exclusive=True, exit_on_error=False, description="look for conversations saved elsewhere")
+    async def _check_folder(self) -> None:
+        """Another process (``sovtui chat``, an agent service, a second TUI) saved or deleted a conversation."""
+        stamp = await self.attempt(self.store.folder_stamp)
+        if stamp != self._folder_stamp:
+            self._folder_stamp = stamp
+            self.load_list()
+
+    def _app_focus_changed(self, focused: bool) -> None:
+        if focused:  # back from another window: anything may have been written, even in place
+            self.load_list(full=True)
+
+    @work(group="chat-snippets", exit_on_error=False, description="find the words around a match")
+    async def on_conversation_lines_snippets_wanted(self, event: ConversationLines.SnippetsWanted) -> None:
+        query, store = self._shown_query, self.store
+        found = await self.attempt(lambda: store.snippets(query, event.ids))
+        if found is not None and query == self._shown_query:
+            self.query_one(ConversationLines).add_snippets(found, event.ids)
 
     def on_conversation_list_search_changed(self, event: ConversationList.SearchChanged) -> None:
-        self.load_list(event.query)
+        self.load_list(event.query, refresh=False)
 
     def on_conversation_list_chosen(self, event: ConversationList.Chosen) -> None:
         self.open_conversation(event.conversation_id)
