@@ -74,6 +74,20 @@ def add_host(ctx: Context, name: str, url: str, api: str | None = None, *, repla
     return target
 
 
+async def add_detected_host(ctx: Context, name: str, url: str, api: str | None = None) -> HostTarget:
+    """``add_host``, asking the machine which API it speaks when ``api`` is not given and the URL does
+    not say (an Ollama address may be an OpenAI-compatible server: llama-server, vLLM, LM Studio).
+    Only the machine named is asked; the name is checked before anything is sent."""
+    import asyncio
+
+    from sovtui.setup import detect_api
+
+    target = target_for(name, url, api)
+    if api is None and target.api == OLLAMA:
+        target = await detect_api(target)
+    return await asyncio.to_thread(add_host, ctx, name, target.url, target.api)  # config.toml, under its lock
+
+
 def users_of(config: Config, name: str) -> list[str]:
     """What names ``name`` as its host: the default, pools, agents."""
     users = []

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from sovtui.errors import UsageError
 from sovtui.inference.models import check_model_name
@@ -21,6 +22,7 @@ from sovtui.inference.suggest import Suggestion
 from sovtui.inference.types import ModelDetails
 from sovtui.text import safe_line
 from sovtui.ui.pane import sovtui_app
+from sovtui.ui.work import report_failed_worker
 
 
 class PullDialog(ModalScreen[str | None]):
@@ -95,10 +97,13 @@ class ModelDetailsScreen(ModalScreen[None]):
 
 
 class HostPicker(ModalScreen[str | None]):
-    """Choose which configured host prompts and model commands go to."""
+    """Choose which configured host prompts and model commands go to, or add one (``a``)."""
 
     CSS_PATH = "model_dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="hosts.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="hosts.cancel"),
+        Binding("a", "add", "Add a host", id="hosts.add"),
+    ]
 
     def __init__(self, hosts: list[tuple[str, str, str]], current: str) -> None:
         super().__init__()
@@ -115,7 +120,7 @@ class HostPicker(ModalScreen[str | None]):
                 ],
                 id="host-options",
             )
-            yield Static("Add hosts under [hosts.NAME] in config.toml", classes="dialog--hint", markup=False)
+            yield Static("a adds a host: Ollama or OpenAI-compatible (also 'sovtui hosts add')", classes="dialog--hint", markup=False)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -129,3 +134,17 @@ class HostPicker(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_add(self) -> None:
+        self.run_worker(self._add(), group="hosts-add", exclusive=True, exit_on_error=False, description="add a model host")
+
+    async def _add(self) -> None:
+        from sovtui.ui.flows.add_host import add_host_by_dialogs
+
+        name = await add_host_by_dialogs(self)
+        if name is not None:
+            self.dismiss(name)  # and prompts go there from now on
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            report_failed_worker(self, sovtui_app(self).ctx.paths.log_dir, event.worker)
