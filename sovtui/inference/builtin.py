@@ -520,14 +520,22 @@ class BuiltinEngine:
         await asyncio.to_thread(remove_model, self.ctx.paths, name)
         await self.server.refresh()
 
+    def _cannot(self, operation: str) -> BackendError:
+        """What the OpenAI-compatible API cannot do, said without starting the engine to ask."""
+        from sovtui.inference.engine import cannot
+        from sovtui.inference.errors import OperationUnsupported
+
+        what, reason = cannot(self.target, operation)
+        return OperationUnsupported(BUILTIN, what, reason)
+
     async def copy(self, source: str, destination: str) -> None:
-        return await (await self._engine()).copy(source, destination)
+        raise self._cannot("copy")
 
     async def ps(self) -> list[Any]:
-        return await (await self._engine()).ps()
+        raise self._cannot("ps")
 
     async def unload(self, name: str) -> None:
-        return await (await self._engine()).unload(name)
+        raise self._cannot("unload")
 
     async def pull(self, name: str) -> AsyncIterator[Any]:
         """A GGUF from Hugging Face: ``hf:OWNER/REPO:QUANT`` (public internet, asked for by name)."""

@@ -92,3 +92,17 @@ def test_doctor_lists_hugging_face_as_a_download_address(cli, no_ollama: str) ->
     line = next(line for line in text.splitlines() if "huggingface" in line)
     assert "https://huggingface.co" in line and "only when you run 'sovtui models pull hf:...'" in line
     assert "never a prompt" in line
+
+
+def test_models_show_and_default_read_the_files_without_starting_the_engine(cli, xdg: Paths, tmp_path: Path) -> None:
+    (tmp_path / "m.gguf").write_bytes(tiny_model())
+    cli("models", "add", str(tmp_path / "m.gguf"))
+    shown = json.loads(cli("models", "show", "m", "--host", "builtin", "--json").stdout)
+    assert (shown["family"], shown["quantization"], shown["parameter_size"], shown["context_length"]) == ("llama", "Q4_K_M", "135M", 8192)
+    assert shown["capabilities"] == ["completion"]  # its chat template offers no tools
+    assert cli("models", "default", "m", "--host", "builtin").returncode == 0
+    missing = cli("models", "default", "nope", "--host", "builtin")
+    assert missing.returncode == 1 and "nope" in missing.stderr
+    unsupported = cli("models", "ps", "--host", "builtin")
+    assert unsupported.returncode == 1 and "builtin cannot list loaded models" in unsupported.stderr
+    assert not (xdg.state_dir / "builtin" / "server.json").exists()
