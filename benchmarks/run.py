@@ -1,4 +1,4 @@
-"""sovtui's benchmark suite: start-up, streaming, bytes, memory, history, crypto, agent tool calls, peers.
+"""sovtui's benchmark suite: start-up, streaming, bytes, memory, history, a year of history (scale), crypto, agent tool calls, peers.
 
     python benchmarks/run.py [--quick] [--only NAME ...]
 
@@ -305,6 +305,88 @@ def bench_history(runs: int) -> list[Result]:
     finally:
         emu.stop()
     return [opened, top, memory]
+
+
+# --- a year of history: 1,000 and 10,000 conversations -------------------------
+
+HISTORY_SIZES = (1_000, 10_000)
+
+
+def bench_scale(runs: int) -> list[Result]:
+    """Start-up with 1,000 and 10,000 conversations against an empty start; search against grep; memory.
+
+    The conversations are made up (benchmarks/history.py, about 12 KB each)
+    and written once per size; the index is built once (timed) and then
+    kept, as it is on a user's machine after the first start.
+    """
+    import shutil
+    import subprocess
+
+    from benchmarks.history import COMMON, RARE, generate
+
+    results: list[Result] = []
+    empty_ready = Result("history: empty start, chat input ready", "s")
+    empty_rss = Result("history: RSS 3 s after an empty start", "MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            base = Path(tmp) / "empty"
+            shutil.rmtree(base, ignore_errors=True)
+            env = scratch_env(base)
+            write_config(base, "http://127.0.0.1:9")
+            session = PtySession(sovtui_argv(), env, cwd=str(base))
+            try:
+                empty_ready.runs.append(session.wait_for(lambda s: READY in s))
+                time.sleep(max(0.0, 3.0 - (time.perf_counter() - session.started)))
+                empty_rss.runs.append(rss_mb(session.process.pid)[0])
+            finally:
+                session.close()
+    results += [empty_ready, empty_rss]
+    for count in HISTORY_SIZES:
+        label = f"{count:,}"
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp)
+            env = scratch_env(base)
+            write_config(base, "http://127.0.0.1:9")
+            folder = base / "data" / "sovtui" / "conversations"
+            print(f"bench: writing {label} conversations ...", file=sys.stderr, flush=True)
+            size, newest, oldest = generate(folder, count)
+            build = Result(f"history {label} ({size / 1e6:.0f} MB): index built from nothing", "s")
+            started = time.perf_counter()
+            subprocess.run(sovtui_argv() + ["chats", "list"], env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+            build.runs.append(time.perf_counter() - started)
+            visible = Result(f"history {label}: start -> newest conversation on screen", "s")
+            ready = Result(f"history {label}: start -> chat input ready", "s")
+            last = Result(f"history {label}: end -> oldest conversation on screen", "s")
+            memory = Result(f"history {label}: RSS 3 s after start", "MB")
+            for _ in range(runs):
+                session = PtySession(sovtui_argv(), env, cwd=tmp)
+                try:
+                    visible.runs.append(session.wait_for(lambda s: newest[:18] in s))
+                    ready.runs.append(session.wait_for(lambda s: READY in s))
+                    time.sleep(max(0.0, 3.0 - (time.perf_counter() - session.started)))
+                    memory.runs.append(rss_mb(session.process.pid)[0])
+                    session.send("\x1b[Z")  # shift+tab: the message log
+                    time.sleep(0.2)
+                    session.send("\x1b[Z")  # shift+tab: the conversation list
+                    time.sleep(0.2)
+                    pressed = time.perf_counter()
+                    session.send("\x1b[F")  # end
+                    session.wait_for(lambda s: oldest[:18] in s, 30)
+                    last.runs.append(time.perf_counter() - pressed)
+                finally:
+                    session.close()
+            results += [build, visible, ready, last, memory]
+            for word in (RARE, COMMON):
+                hits = subprocess.run(["grep", "-rl", word, str(folder)], capture_output=True, text=True).stdout.count("\n")
+                ours = Result(f"history {label}: sovtui chats list --search {word} ({hits:,} files)", "s")
+                grep = Result(ours.name, "s", subject="grep -rl", note="the same word over the same files")
+                for _ in range(runs):
+                    for argv, into in ((sovtui_argv() + ["chats", "list", "--search", word], ours), (["grep", "-rl", word, str(folder)], grep)):
+                        started = time.perf_counter()
+                        subprocess.run(argv, env=env, cwd=tmp, check=False, stdout=subprocess.DEVNULL)
+                        into.runs.append(time.perf_counter() - started)
+                results += [ours, grep]
+    return results
 
 
 # --- peers ---------------------------------------------------------------------
@@ -651,6 +733,7 @@ BENCHES = {
     "stream": bench_stream,
     "stream-openai": bench_stream_openai,
     "history": bench_history,
+    "scale": bench_scale,
     "crypto": bench_crypto,
     "agent": bench_agent,
     "peers": bench_peers,

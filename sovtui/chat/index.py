@@ -175,6 +175,7 @@ class ConversationIndex:
             if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise sqlite3.DatabaseError("WAL mode refused")
             db.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last transaction to a power cut costs a refresh
+            db.execute("PRAGMA secure_delete = ON")  # a deleted conversation's text does not linger in free pages
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
                 self._create(db)
         except BaseException:

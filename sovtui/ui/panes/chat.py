@@ -218,7 +218,7 @@ class ChatPane(ChatActions):
 
     @work(group="chat-snippets", exit_on_error=False, description="find the words around a match")
     async def on_conversation_lines_snippets_wanted(self, event: ConversationLines.SnippetsWanted) -> None:
-        query, store = self._shown_query, self.store
+        query, store = self._shown_query or "", self.store
         found = await self.attempt(lambda: store.snippets(query, event.ids))
         if found is not None and query == self._shown_query:
             self.query_one(ConversationLines).add_snippets(found, event.ids)
