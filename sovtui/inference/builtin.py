@@ -546,10 +546,61 @@ class BuiltinEngine:
         await self.server.refresh()
 
     async def chat(self, model: str, messages: Any, **options: Any) -> AsyncIterator[Any]:
+        """The reply from the server, with the token counts its stream leaves out.
+
+        llama-cpp-python's server ignores ``stream_options.include_usage``, so
+        the counts are made here: the reply's tokens are its chunks (the
+        server sends one per token that makes text), the prompt's are the
+        messages in the model's chat template, counted by the engine's own
+        tokenizer (``/extras/tokenize/count``) once the reply is in.
+        """
+        import dataclasses
+
         inner = await self._engine()
         stream = inner.chat(model, messages, **options)
+        pieces = 0
         try:
             async for chunk in stream:
+                pieces += bool(chunk.content)
+                if chunk.done and chunk.eval_count is None:
+                    prompt = chunk.prompt_eval_count
+                    if prompt is None:
+                        prompt = await self._prompt_tokens(model, messages)
+                    chunk = dataclasses.replace(chunk, eval_count=pieces, prompt_eval_count=prompt)
                 yield chunk
         finally:
             await stream.aclose()
+
+    async def _prompt_tokens(self, model: str, messages: Any) -> int | None:
+        import httpx
+
+        text = await asyncio.to_thread(_templated, self.ctx.paths, model, messages)
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                base = self.target.url.removesuffix("/v1")
+                response = await client.post(f"{base}/extras/tokenize/count", json={"model": model, "input": text})
+                count = response.json().get("count") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None
+        return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _templated(paths: Paths, model: str, messages: Any) -> str:
+    """The prompt as the engine builds it: the messages through the GGUF's chat template (jinja2, sandboxed)."""
+    from sovtui.inference.gguf import model_path, read_file_header
+
+    plain = "\n".join(str(m.get("content", "")) for m in messages)
+    try:
+        header = read_file_header(model_path(paths, model))
+        template = header.get("tokenizer.chat_template")
+        if not isinstance(template, str):
+            return plain
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        return environment.from_string(template).render(
+            messages=list(messages), add_generation_prompt=True, bos_token="", eos_token="",
+            raise_exception=lambda message: "",
+        )
+    except Exception:  # noqa: BLE001 - a template we cannot render: count the words themselves
+        return plain
