@@ -148,7 +148,7 @@ class ConversationStore:
             self.refresh()
         return self.index.summaries()
 
-    def search(self, query: str, *, refresh: bool = True) -> list[Summary]:
+    def search(self, query: str, *, refresh: bool = True, limit: int = -1) -> list[Summary]:
         """Conversations where every word of ``query`` begins a word of the title or a message, newest first.
 
         An empty query lists every conversation. ``snippets`` gives the words
@@ -157,7 +157,7 @@ class ConversationStore:
         """
         if refresh:
             self.refresh()
-        return self.index.search(query)
+        return self.index.search(query, limit)
 
     def snippets(self, query: str, ids: list[str]) -> dict[str, str]:
         """The words around the match in each of these conversations' messages (none where only the title matched)."""

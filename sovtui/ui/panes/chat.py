@@ -43,6 +43,8 @@ from sovtui.ui.widgets.reply_painter import paint_reply
 
 #: How often a streaming reply is redrawn: smooth to the eye, cheap over SSH.
 FRAME_RATE = 30
+#: Conversations listed before the first look at the files: a screenful and more, whatever the history's length.
+FIRST_ROWS = 100
 #: Seconds between looks at the conversations folder's mtime (one stat) for saves by other processes.
 LIST_CHECK = 2.0
 STREAMING = "a reply is still streaming: esc stops it"
@@ -173,12 +175,12 @@ class ChatPane(ChatActions):
         self._query = self._query if query is None else query
         query = self._query
         if not self._listed:  # the first screenful straight from the index, before looking at 10,000 files
-            self._listed = True
-            await self._show_list(query, refresh=False)
+            await self._show_list(query, refresh=False, limit=FIRST_ROWS)
         await self._show_list(query, refresh=refresh, full=full)
+        self._listed = True
 
-    async def _show_list(self, query: str, *, refresh: bool, full: bool = False) -> None:
-        store = self.store
+    async def _show_list(self, query: str, *, refresh: bool, full: bool = False, limit: int = -1) -> None:
+        store, whole = self.store, self._listed
 
         listing = self.query_one(ConversationList)
 
@@ -187,9 +189,9 @@ class ChatPane(ChatActions):
                 self.app.call_from_thread(listing.indexing, done, total)
 
         def read() -> tuple[list[Summary], list[Problem]] | None:
-            if refresh and not store.refresh(progress, full=full) and self._shown_query == query:
+            if refresh and not store.refresh(progress, full=full) and self._shown_query == query and whole:
                 return None  # nothing changed on disk: the list on screen is right
-            return store.search(query, refresh=False), list(store.problems)
+            return store.search(query, refresh=False, limit=limit), list(store.problems)
 
         found = await self.attempt(read)
         if found is None:
