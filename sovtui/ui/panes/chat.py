@@ -100,7 +100,9 @@ class ChatPane(ChatActions):
     def on_mount(self) -> None:
         self.query_one(ChatInput).cursor_blink = self.sovtui.cursor_blink
         self.update_info()
-        self.load_list(full=True)  # at start, every file's mtime: one rewritten in place is seen too
+        # After the first frame: a thread stat-ing 10,000 files holds the interpreter lock in turns with
+        # the thread that paints. At start every file's mtime is looked at: one rewritten in place is seen too.
+        self.call_after_refresh(self.load_list, full=True)
         self.set_interval(LIST_CHECK, self._check_folder)
         self.watch(self.app, "app_focus", self._app_focus_changed, init=False)
 
