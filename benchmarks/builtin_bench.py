@@ -31,7 +31,7 @@ from pathlib import Path
 from benchmarks.harness import Result
 
 MAX_TOKENS = 96
-#: llama-cpp-python's default, as the built-in engine runs it: half the cores.
+#: As the built-in engine runs it: half the cores, for generation and for the prompt.
 THREADS = max((os.cpu_count() or 2) // 2, 1)
 
 
@@ -74,7 +74,7 @@ def bench_builtin(runs: int) -> list[Result]:
         try:
             from llama_cpp import Llama
 
-            llama = Llama(str(gguf), n_ctx=4096, n_threads=THREADS, verbose=False)
+            llama = Llama(str(gguf), n_ctx=4096, n_threads=THREADS, n_threads_batch=THREADS, verbose=False)
             for run in range(runs):
                 _one(figures["llama"], lambda text: _llama(llama, text), _prompt(run, "llama"))
                 _one(figures["server"], lambda text: _server(status.url, text), _prompt(run, "server"))

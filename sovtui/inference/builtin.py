@@ -134,9 +134,10 @@ class BuiltinServer:
         self.paths = paths
         self.default_model = default_model
         self.start_timeout = start_timeout
-        #: None: llama-cpp-python's own default, half the cores for generation (one per physical core):
-        #: on 2 busy cores, SmolLM2 makes ~50 tokens/s with 1 thread and ~16 with 2 that spin-wait.
-        self.threads = threads
+        #: Half the cores (llama-cpp-python's default for generation; its default for reading the
+        #: prompt is all of them), for both: llama.cpp's threads spin-wait, so on 2 busy cores SmolLM2
+        #: makes ~50 tokens/s with 1 thread and ~16 with 2, and its first token comes 4-10x later.
+        self.threads = threads or max((os.cpu_count() or 2) // 2, 1)
 
     # --- where things are --------------------------------------------------------
 
@@ -226,8 +227,9 @@ class BuiltinServer:
                     "model": str(m.path),
                     "model_alias": m.name,
                     "n_ctx": min(m.context_length or CONTEXT, CONTEXT),
+                    "n_threads": self.threads,
+                    "n_threads_batch": self.threads,
                     "verbose": False,
-                    **({"n_threads": self.threads, "n_threads_batch": self.threads} if self.threads else {}),
                 }
                 for m in models
             ],
