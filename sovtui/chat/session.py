@@ -224,7 +224,10 @@ class ChatSession:
         config = self.ctx.config
         if self.host_name:
             return self.host_name
-        known = self.conversation.host if self.conversation.host in config.hosts or self.conversation.host in config.pools else ""
+        from sovtui.inference.builtin import is_builtin
+
+        host = self.conversation.host
+        known = host if host in config.hosts or host in config.pools or (host and is_builtin(host, config)) else ""
         if not known and self.conversation.agent in config.agents:  # a new conversation with an agent: its host
             known = config.agents[self.conversation.agent].host
         return known
