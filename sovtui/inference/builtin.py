@@ -33,7 +33,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from sovtui.config import Config
     from sovtui.context import Context
     from sovtui.inference.server import ServerStatus
+    from sovtui.inference.types import ChatChunk
 
 # Naming the host (start-up, the top bar) needs none of httpx or the Ollama
 # server's module: they are imported where the engine is asked or started.
@@ -548,7 +549,16 @@ class BuiltinEngine:
             yield progress
         await self.server.refresh()
 
-    async def chat(self, model: str, messages: Any, **options: Any) -> AsyncIterator[Any]:
+    async def chat(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        options: Mapping[str, Any] | None = None,
+        think: bool | None = None,
+        keep_alive: str | int | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> AsyncGenerator[ChatChunk, None]:
         """The reply from the server, with the token counts its stream leaves out.
 
         llama-cpp-python's server ignores ``stream_options.include_usage``, so
@@ -560,7 +570,7 @@ class BuiltinEngine:
         import dataclasses
 
         inner = await self._engine()
-        stream = inner.chat(model, messages, **options)
+        stream = inner.chat(model, messages, options=options, think=think, keep_alive=keep_alive, tools=tools)
         pieces = 0
         try:
             async for chunk in stream:
