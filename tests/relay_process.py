@@ -1,8 +1,24 @@
 """A real Nostr relay for the tests: nostr-sdk's LocalRelay, in its own process.
 
 Not written by us (rust-nostr's relay, from PyPI ``nostr-sdk``), so the wallet
-tests talk to a relay whose behaviour we did not choose. Run as a script it
-listens on 127.0.0.1:PORT, prints its URL once ready and serves until SIGTERM.
+tests talk to a relay whose behaviour we did not choose.
+
+Run as ``relay_process.py PORT`` it listens on 127.0.0.1:PORT, prints its URL
+once ready and serves until SIGTERM.
+
+Run as ``relay_process.py --host`` it is the relay host of one test process
+(tests/relay_fixtures.py): it reads commands on stdin, one a line, and
+answers each with one line on stdout:
+
+``start PORT``  a new, empty LocalRelay on 127.0.0.1:PORT; answers its URL
+                (or ``error ...``)
+``stop PORT``   shuts that relay down, which closes every connection to it;
+                answers ``stopped``
+
+and it exits when stdin closes (the test process ended, however it ended).
+A relay started in a running host takes a millisecond, where a process of its
+own takes about 0.3 s of CPU and as long again before it listens; each test
+still gets a relay of its own, empty, in another process.
 """
 
 from __future__ import annotations
@@ -26,5 +42,42 @@ async def _serve(port: int) -> None:
     relay.shutdown()
 
 
+async def _host() -> None:
+    import nostr_sdk
+
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    relays: dict[int, nostr_sdk.LocalRelay] = {}
+    try:
+        while line := (await reader.readline()).decode().split():
+            command, port = line[0], int(line[1])
+            if command == "start":
+                try:
+                    relay = nostr_sdk.LocalRelayBuilder().addr("127.0.0.1").port(port).build()
+                    await relay.run()
+                except Exception as exc:  # the port is taken, say: the test is told, the host goes on
+                    print(f"error {type(exc).__name__}: {exc}".replace("\n", " "), flush=True)
+                    continue
+                relays[port] = relay
+                print(await relay.url(), flush=True)
+            elif command == "stop":
+                if port in relays:
+                    relays.pop(port).shutdown()
+                print("stopped", flush=True)
+            else:
+                print(f"error unknown command {command!r}", flush=True)
+    finally:
+        for relay in relays.values():
+            relay.shutdown()
+
+
 if __name__ == "__main__":
-    asyncio.run(_serve(int(sys.argv[1])))
+    if sys.argv[1] == "--host":
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # a SIGTERM ends the host as stdin's end does
+        try:
+            asyncio.run(_host())
+        except KeyboardInterrupt:
+            pass
+    else:
+        asyncio.run(_serve(int(sys.argv[1])))
