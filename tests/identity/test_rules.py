@@ -200,12 +200,15 @@ def test_the_book_issues_and_keeps(keys: KeyStore, tmp_path: Path) -> None:
     assert [c.id for c in book.live()] == [event["id"]]
 
 
-def test_revoking_is_refused_when_void_and_finds_the_issuer(keys: KeyStore, tmp_path: Path) -> None:
+def test_revoking_is_refused_when_void_and_finds_the_issuer(keys: KeyStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     keys.generate("bot", "agent")
     book = CredentialBook(tmp_path / "credentials")
     old = credentials.parse(book.issue(keys, "me", "bot", 1_000, "day"))
-    time.sleep(1.01)  # a newer version: a later created_at
-    new = credentials.parse(book.issue(keys, "me", "bot", 2_000, "day"))
+    issued = time.time()
+    with monkeypatch.context() as later:
+        later.setattr(time, "time", lambda: issued + 1.01)  # a newer version a second later: a later created_at
+        new = credentials.parse(book.issue(keys, "me", "bot", 2_000, "day"))
+    assert new.created_at > old.created_at
     with pytest.raises(Superseded, match="revoke the newer one"):
         book.check_revocable(old)
     book.revoke(keys, new)  # the owner key is found in the vault

@@ -9,7 +9,6 @@ lists every payment the hostile wallet really made.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 
@@ -58,9 +57,16 @@ async def pay(service: WalletService, invoice: str):  # type: ignore[no-untyped-
         return await service.pay(client, plan)
 
 
-async def reconcile(service: WalletService) -> None:
+async def reconcile(service: WalletService, *, now: float | None = None) -> None:
     async with service.client("main") as client:
-        await service.reconcile(client, "main")
+        await service.reconcile(client, "main", now=now)
+
+
+def past_resolve_after(service: WalletService, payment_hash: str) -> float:
+    """A moment just after the payment can no longer happen: the clock reconcile is given instead of waiting for it."""
+    resolve_after = service.ledger("main").find(payment_hash).resolve_after
+    assert resolve_after > time.time()  # the invoice has not expired yet: only the later moment makes it so
+    return resolve_after + 0.2
 
 
 def proves(preimage: str, payment_hash: str) -> bool:
@@ -173,14 +179,13 @@ async def test_a_settled_payment_is_never_turned_failed_by_a_later_lookup(servic
 
 async def test_a_payment_pending_past_the_invoice_expiry_is_resolved_by_lookup(service, hostile):
     # The wallet never saw the request: it answers nothing, and its lookups say NOT_FOUND.
-    invoice, payment_hash = a_bill(hostile, expiry=60, timestamp=int(time.time()) - 56)
+    invoice, payment_hash = a_bill(hostile, expiry=60, timestamp=int(time.time()) - 30)
     hostile.fault("pay_invoice", "ignore")
     outcome = await pay(service, invoice)
     assert outcome.state == PENDING
     await reconcile(service)
     assert service.ledger("main").find(payment_hash).state == PENDING  # not expired yet: it could still happen
-    await asyncio.sleep(max(0.0, service.ledger("main").find(payment_hash).resolve_after - time.time()) + 0.2)
-    await reconcile(service)
+    await reconcile(service, now=past_resolve_after(service, payment_hash))
     payment = service.ledger("main").find(payment_hash)
     assert payment.state == FAILED and "expired" in payment.error
     assert service.budget("main").spent_sat == 0
@@ -188,12 +193,11 @@ async def test_a_payment_pending_past_the_invoice_expiry_is_resolved_by_lookup(s
 
 
 async def test_a_payment_that_did_happen_is_settled_not_expired(service, hostile):
-    invoice, payment_hash = a_bill(hostile, expiry=60, timestamp=int(time.time()) - 57)
+    invoice, payment_hash = a_bill(hostile, expiry=60, timestamp=int(time.time()) - 30)
     hostile.fault("pay_invoice", "only_garbage").fault("lookup_invoice", "lookup_garbage")
     outcome = await pay(service, invoice)
     assert outcome.state == PENDING
-    await asyncio.sleep(max(0.0, service.ledger("main").find(payment_hash).resolve_after - time.time()) + 0.2)
-    await reconcile(service)
+    await reconcile(service, now=past_resolve_after(service, payment_hash))
     assert service.ledger("main").find(payment_hash).state == SETTLED
 
 

@@ -72,11 +72,13 @@ async def test_wallet_errors_become_plain_messages(wallet_sim):
 
 
 async def test_list_transactions_pages_newest_first(wallet_sim):
+    start = time.time()
     async with client_for(wallet_sim) as client:
-        for sats in (1, 2, 3):
+        for later, sats in enumerate((1, 2, 3)):
+            # created_at has one-second resolution: each payment is made a second after the one before
+            wallet_sim.clock = lambda later=later: start + later
             invoice, _ = merchant_invoice(sats)
             await client.pay_invoice(invoice)
-            await asyncio.sleep(1.05)  # created_at has one-second resolution
         first = await client.list_transactions(limit=2)
         second = await client.list_transactions(limit=2, offset=2)
         assert [t.amount_sat for t in first] == [3, 2]
