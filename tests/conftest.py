@@ -65,6 +65,18 @@ def vault_cost_follows_nip49(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Vault, "__init__", init)
 
 
+@pytest.fixture
+def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at log_n 4 for every vault and ncryptsec this test makes: for tests whose subject is not the cost.
+
+    The real cost (log_n 16, about 0.25 s of CPU a derivation) stays where it
+    is the point: tests/identity/test_nip19_nip49.py (the NIP-49 vectors and
+    the default) and the first tests of tests/identity/test_cli_keys.py (the
+    CLI end to end, as a user runs it).
+    """
+    monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
+
+
 #: Fixtures that listen on a fixed port (a snapshot shows the URL).
 _FIXED_PORT_FIXTURES = frozenset({"ollama_fixed"})
 

@@ -1,4 +1,11 @@
-"""``sovtui keys`` as a user runs it, with the real scrypt cost."""
+"""``sovtui keys`` as a user runs it.
+
+The first two tests run with the real scrypt cost (log_n 16), end to end:
+a vault made, keys added, exported and read back, the NIP-49 vector opened.
+The rest test what the commands say and do, not the cost, and use a small
+one (``cheap_scrypt``): 0.25 s a derivation, four or five a test, is most of
+their time.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +52,7 @@ def test_import_the_nip49_vector(cli) -> None:
     assert nip19.nsec_to_hex(exported) == "3501454135014541350145413501453fefb02227e449e57cf4d3a3ce05378683"
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -61,18 +69,21 @@ def test_bad_imports_are_one_line_and_change_nothing(cli, xdg: Paths, text: str,
     assert not (xdg.config_dir / "vault.json").exists()
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_wrong_passphrase(cli) -> None:
     cli("keys", "new", "--label", "me", env=PASS)
     result = cli("keys", "list", env={"SOVTUI_PASSPHRASE": "nope"})
     assert result.returncode == 2 and last_line(result) == "sovtui: wrong passphrase"
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_no_passphrase_available_is_explained(cli) -> None:
     result = cli("keys", "new", "--label", "me")
     assert result.returncode == 2
     assert "set SOVTUI_PASSPHRASE or use --passphrase-file" in last_line(result)
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_rm_needs_the_label_typed(cli) -> None:
     cli("keys", "new", "--label", "me", env=PASS)
     assert "add --confirm me" in last_line(cli("keys", "rm", "me", env=PASS))
@@ -81,6 +92,7 @@ def test_rm_needs_the_label_typed(cli) -> None:
     assert json.loads(cli("keys", "list", "--json", env=PASS).stdout) == []
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_sign_and_verify(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     cli("keys", "import", "--label", "me", input=NSEC, env=PASS)
     signed = cli("keys", "sign", "me", "I", "own", "this", env=PASS)
@@ -94,6 +106,7 @@ def test_sign_and_verify(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert result.returncode != 0 and "changed after signing" in last_line(result)
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_passwd_re_encrypts(cli) -> None:
     cli("keys", "new", "--label", "me", env=PASS)
     changed = cli("keys", "passwd", env={**PASS, "SOVTUI_NEW_PASSPHRASE": "another one"})
@@ -102,6 +115,7 @@ def test_passwd_re_encrypts(cli) -> None:
     assert cli("keys", "list", env={"SOVTUI_PASSPHRASE": "another one"}).returncode == 0
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_unprotected_vault_must_be_asked_for(cli, xdg: Paths) -> None:
     refused = cli("keys", "new", "--label", "me", env={"SOVTUI_PASSPHRASE": ""})
     assert "an empty passphrase protects nothing" in last_line(refused)
@@ -109,6 +123,7 @@ def test_unprotected_vault_must_be_asked_for(cli, xdg: Paths) -> None:
     assert made.returncode == 0 and "UNPROTECTED" in made.stderr
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 @pytest.mark.parametrize("blank", ["", None, "0" * 64])
 def test_verify_refuses_a_blanked_or_missing_id(cli, tmp_path, blank) -> None:  # type: ignore[no-untyped-def]
     """A blank id was skipped, not checked: a changed event with its id blanked verified."""
@@ -126,6 +141,7 @@ def test_verify_refuses_a_blanked_or_missing_id(cli, tmp_path, blank) -> None:  
     assert last_line(result).endswith(("no id", "64 lowercase hex digits", "changed after signing"))
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_verify_of_an_event_with_a_lone_surrogate_is_an_error_not_a_traceback(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     event = {"id": "a" * 64, "pubkey": "b" * 64, "created_at": 1, "kind": 1, "tags": [], "content": "\\ud800", "sig": "c" * 128}
     hostile = tmp_path / "event.json"

@@ -69,6 +69,7 @@ def test_the_book_counts_live_credentials(store: KeyStore, tmp_path: Path) -> No
     assert [(c.id, state) for c, state in book.all()] == [(live["id"], "revoked")]
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_cli_issue_verify_revoke(cli, tmp_path: Path) -> None:
     env = {"SOVTUI_PASSPHRASE": "pw"}
     cli("keys", "new", "--label", "me", env=env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.widgets import DataTable, TextArea
 
 from sovtui.identity.credentials import CredentialBook
@@ -114,6 +115,7 @@ async def test_a_credential_needs_an_agent_key(make_app, xdg: Paths) -> None:
         assert not (xdg.data_dir / "credentials").exists()
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 async def test_change_the_passphrase(make_app, xdg: Paths) -> None:
     seeded_vault(xdg)
     app = make_app()
@@ -138,6 +140,7 @@ async def test_change_the_passphrase(make_app, xdg: Paths) -> None:
     assert "fresh words" not in (xdg.config_dir / "vault.json").read_text()
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 async def test_import_a_seed_phrase_in_the_pane(make_app, xdg: Paths) -> None:
     seeded_vault(xdg)
     app = make_app()

@@ -66,6 +66,7 @@ def test_a_mistyped_phrase_is_named_not_echoed(phrase: str, message: str) -> Non
     assert "monkey" not in str(caught.value)
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_import_a_seed_phrase_from_the_cli(cli) -> None:
     env = {"SOVTUI_PASSPHRASE": "a long vault passphrase"}
     phrase, _, _, _, npub = NIP06_VECTORS[1]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from sovtui.paths import Paths
 from tests.ollama_emulator import OllamaEmulator
 
@@ -61,6 +63,7 @@ def test_doctor_counts_keys_without_the_passphrase(cli, ollama: OllamaEmulator) 
     assert "keys-unprotected" in ids and "no-owner-key" not in ids
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_doctor_lists_wallet_relays_and_reaches_level_4(cli, ollama: OllamaEmulator, relay, xdg: Paths) -> None:
     """Keys, a budgeted wallet and an agent credential, all from the CLI: the doctor agrees."""
     from tests.wallet.simulator import WalletSimulator

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sovtui.paths import Paths
 from sovtui.wallet.bolt11 import decode
 from tests.wallet.simulator import merchant_invoice
@@ -11,6 +13,7 @@ from tests.wallet.simulator import merchant_invoice
 PASS = {"SOVTUI_PASSPHRASE": "a long vault passphrase"}
 
 
+@pytest.mark.usefixtures("cheap_scrypt")
 def test_connect_then_balance_info_invoice_pay_history_and_remove(cli, xdg: Paths, wallet_sim) -> None:
     connected = cli("wallet", "connect", "main", "--budget", "5000", input=wallet_sim.uri, env=PASS)
     assert connected.returncode == 0, connected.stderr
