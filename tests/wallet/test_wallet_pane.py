@@ -30,6 +30,22 @@ def text_of(app: App[object], selector: str) -> str:
     return str(app.query_one(selector).render())
 
 
+async def open_wallet_pane(app, pilot) -> WalletPane:  # type: ignore[no-untyped-def]
+    """F4, then wait until the pane shows its wallet and holds the focus.
+
+    The pane learns its wallet when first shown, and the focus follows the
+    tab: a key pressed sooner finds no wallet, or goes to the chat prompt.
+    """
+    await pilot.press("f4")
+
+    def ready() -> bool:
+        panes = app.query(WalletPane)
+        return bool(panes) and panes.first().wallet is not None and app.focused is not None and panes.first() in app.focused.ancestors_with_self
+
+    await wait_until(pilot, ready, what="the wallet pane, shown and focused")
+    return app.query_one(WalletPane)
+
+
 async def test_connect_by_pasting_the_uri(make_app, ctx, wallet_sim) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -60,7 +76,7 @@ async def test_send_shows_the_decoded_invoice_and_pays_once(make_app, ctx, walle
     invoice, _ = merchant_invoice(1_200, "two coffees")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
+        await open_wallet_pane(app, pilot)
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
         await pilot.press("s")
         await answer_text(app, pilot, invoice)
@@ -84,7 +100,8 @@ async def test_declining_the_confirmation_pays_nothing(make_app, ctx, wallet_sim
     invoice, _ = merchant_invoice(300)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4", "s")
+        await open_wallet_pane(app, pilot)
+        await pilot.press("s")
         await answer_text(app, pilot, invoice)
         await wait_for_screen(app, pilot, ConfirmDialog)
         await pilot.press("n")
@@ -98,7 +115,8 @@ async def test_over_budget_is_refused_in_the_pane(make_app, ctx, wallet_sim) -> 
     invoice, _ = merchant_invoice(2_000)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4", "s")
+        await open_wallet_pane(app, pilot)
+        await pilot.press("s")
         await answer_text(app, pilot, invoice)
         await wait_until(pilot, lambda: any("would pass your budget" in str(n.message) for n in app._notifications), what="the refusal")
     assert wallet_sim.count("pay_invoice") == 0
@@ -108,7 +126,8 @@ async def test_receive_shows_the_qr_and_turns_paid(make_app, ctx, wallet_sim) ->
     connected(ctx, wallet_sim)
     app = make_app()
     async with app.run_test(size=(100, 60)) as pilot:
-        await pilot.press("f4", "r")
+        await open_wallet_pane(app, pilot)
+        await pilot.press("r")
         await answer_text(app, pilot, "2100")
         await answer_text(app, pilot, "thanks")
         await wait_for_screen(app, pilot, InvoiceScreen)
@@ -140,7 +159,7 @@ async def test_the_balance_can_be_hidden(make_app, ctx, wallet_sim) -> None:
     connected(ctx, wallet_sim)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
+        await open_wallet_pane(app, pilot)
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
         await pilot.press("h")
         assert text_of(app, "#wallet-balance") == "Balance: ••••• sats (h shows)"
@@ -151,7 +170,8 @@ async def test_an_invoice_without_an_amount_asks_for_one(make_app, ctx, wallet_s
     invoice, _ = merchant_invoice(None, "pay what you like")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4", "s")
+        await open_wallet_pane(app, pilot)
+        await pilot.press("s")
         await answer_text(app, pilot, invoice)
         await answer_text(app, pilot, "321")  # "The invoice has no amount: how many sats?"
         await wait_for_screen(app, pilot, ConfirmDialog)
@@ -169,7 +189,7 @@ async def test_a_settled_payment_shows_its_invoice_description(make_app, ctx, wa
     invoice, _ = merchant_invoice(1_200, "two coffees")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
+        await open_wallet_pane(app, pilot)
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
         await pilot.press("s")
         await answer_text(app, pilot, invoice)

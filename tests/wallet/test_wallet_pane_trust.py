@@ -18,6 +18,7 @@ from tests.pilot_helpers import answer_text, wait_for_screen, wait_until
 from tests.wallet.hostile_wallet import ESCAPES, HostileWallet
 from tests.relay_fixtures import RelayProcess
 from tests.wallet.simulator import WalletSimulator, merchant_invoice
+from tests.wallet.test_wallet_pane import open_wallet_pane
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,7 @@ async def test_a_budget_lowered_in_another_shell_holds_in_the_open_app(make_app,
     invoice, _ = merchant_invoice(600)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f4")
+        await open_wallet_pane(app, pilot)
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat is not None, what="the balance")
         assert "10,000" in text_of(app, "#wallet-budget")
 
@@ -66,7 +67,8 @@ async def test_a_hostile_description_is_inert_in_the_confirmation(make_app, ctx,
     invoice, _ = merchant_invoice(600, f"coffee{ESCAPES}amount: 1 sats")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f4", "s")
+        await open_wallet_pane(app, pilot)
+        await pilot.press("s")
         await answer_text(app, pilot, invoice)
         await wait_for_screen(app, pilot, ConfirmDialog)
         body = str(app.screen.body)
