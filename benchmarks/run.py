@@ -325,22 +325,20 @@ def bench_scale(runs: int) -> list[Result]:
     from benchmarks.history import COMMON, RARE, generate
 
     results: list[Result] = []
-    empty_ready = Result("history: empty start, chat input ready", "s")
-    empty_rss = Result("history: RSS 3 s after an empty start", "MB")
-    with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(runs):
-            base = Path(tmp) / "empty"
-            shutil.rmtree(base, ignore_errors=True)
-            env = scratch_env(base)
-            write_config(base, "http://127.0.0.1:9")
-            session = PtySession(sovtui_argv(), env, cwd=str(base))
-            try:
-                empty_ready.runs.append(session.wait_for(lambda s: READY in s))
+    empty_base = Path(tempfile.mkdtemp())
+    write_config(empty_base, "http://127.0.0.1:9")
+
+    def empty_start(ready: Result, memory: Result | None = None) -> None:
+        """An empty start (no conversations), taken in turns with the starts it is compared with: the same noise."""
+        session = PtySession(sovtui_argv(), scratch_env(empty_base), cwd=str(empty_base))
+        try:
+            ready.runs.append(session.wait_for(lambda s: READY in s))
+            if memory is not None:
                 time.sleep(max(0.0, 3.0 - (time.perf_counter() - session.started)))
-                empty_rss.runs.append(rss_mb(session.process.pid)[0])
-            finally:
-                session.close()
-    results += [empty_ready, empty_rss]
+                memory.runs.append(rss_mb(session.process.pid)[0])
+        finally:
+            session.close()
+
     for count in HISTORY_SIZES:
         label = f"{count:,}"
         with tempfile.TemporaryDirectory() as tmp:
@@ -358,7 +356,10 @@ def bench_scale(runs: int) -> list[Result]:
             ready = Result(f"history {label}: start -> chat input ready", "s")
             last = Result(f"history {label}: end -> oldest conversation on screen", "s")
             memory = Result(f"history {label}: RSS 3 s after start", "MB")
+            empty = Result(f"history {label}: empty start (in turns with these), chat input ready", "s")
+            empty_memory = Result(f"history {label}: RSS 3 s after an empty start", "MB")
             for _ in range(runs):
+                empty_start(empty, empty_memory)
                 session = PtySession(sovtui_argv(), env, cwd=tmp)
                 try:
                     visible.runs.append(session.wait_for(lambda s: newest[:18] in s))
@@ -375,7 +376,7 @@ def bench_scale(runs: int) -> list[Result]:
                     last.runs.append(time.perf_counter() - pressed)
                 finally:
                     session.close()
-            results += [build, visible, ready, last, memory]
+            results += [build, empty, visible, ready, last, empty_memory, memory]
             for word in (RARE, COMMON):
                 hits = subprocess.run(["grep", "-rl", word, str(folder)], capture_output=True, text=True).stdout.count("\n")
                 ours = Result(f"history {label}: sovtui chats list --search {word} ({hits:,} files)", "s")
@@ -386,6 +387,7 @@ def bench_scale(runs: int) -> list[Result]:
                         subprocess.run(argv, env=env, cwd=tmp, check=False, stdout=subprocess.DEVNULL)
                         into.runs.append(time.perf_counter() - started)
                 results += [ours, grep]
+    shutil.rmtree(empty_base, ignore_errors=True)
     return results
 
 
