@@ -175,10 +175,12 @@ async def test_export_to_markdown(make_app, ollama: OllamaEmulator, tmp_path) ->
 
 
 async def test_a_public_host_asks_once_per_conversation(make_app, ollama: OllamaEmulator, xdg: Paths) -> None:
+    with xdg.config_file.open("a") as handle:
+        handle.write('\n[hosts.cloud]\nurl = "https://ollama.example.com:443"\n')
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(ChatPane)
-        pane.session.target = lambda: type("T", (), {"name": "cloud", "url": "https://ollama.example.com:443", "locality": __import__("sovtui.net", fromlist=["Locality"]).Locality.PUBLIC_INTERNET})()  # type: ignore[method-assign]
+        pane.session.host_name = "cloud"  # chosen for this conversation: a host on the public internet
         await pilot.press(*"secret plans", "enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
