@@ -77,6 +77,21 @@ def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
 
 
+@pytest.fixture
+def short_connect_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wallet's relays get 0.5 s to answer, not 5 s: for tests of a relay that is down.
+
+    Nothing listens, so the connection is refused at once, and sovtui waits out
+    the timeout (a relay may come up) before it says so; what it says is the
+    test's subject, not how long it waited.
+    """
+    from sovtui.wallet.nwc import NwcClient
+
+    defaults = dict(NwcClient.__init__.__kwdefaults__ or {})
+    assert defaults.get("connect_timeout") == 5.0, defaults  # the default this replaces
+    monkeypatch.setattr(NwcClient.__init__, "__kwdefaults__", {**defaults, "connect_timeout": 0.5})
+
+
 #: Fixtures that listen on a fixed port (a snapshot shows the URL).
 _FIXED_PORT_FIXTURES = frozenset({"ollama_fixed"})
 

@@ -75,6 +75,7 @@ def test_a_bad_uri_is_one_line_and_nothing_is_written(cli, xdg: Paths) -> None:
     assert not (xdg.config_dir / "vault.json").exists()
 
 
+@pytest.mark.usefixtures("short_connect_timeout")
 def test_an_unreachable_relay_is_a_clear_error(cli, relay, wallet_sim) -> None:
     relay.stop()
     result = cli("wallet", "connect", "main", input=wallet_sim.uri, env=PASS)

@@ -10,6 +10,8 @@ WalletError, and the app's crash report never prints locals.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sovtui.config import Config
@@ -129,7 +131,10 @@ async def test_the_crash_report_never_prints_locals(make_app, ctx, wallet_sim, c
     with pytest.raises(Exception, match="unforeseen"):
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("f4")
-            await pilot.pause(5)
+            for _ in range(100):  # up to 5 s: the crash ends the app, with code 1
+                if app.return_code is not None:
+                    break
+                await asyncio.sleep(0.05)
     report = capsys.readouterr()
     printed = report.out + report.err
     assert "unforeseen failure" in printed  # the crash was reported ...

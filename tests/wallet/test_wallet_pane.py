@@ -144,6 +144,7 @@ async def test_receive_shows_the_qr_and_turns_paid(make_app, ctx, wallet_sim) ->
         await wait_until(pilot, lambda: app.query_one(WalletPane).balance_msat == 102_100_000, what="the new balance")
 
 
+@pytest.mark.usefixtures("short_connect_timeout")
 async def test_an_unreachable_relay_is_a_message_not_a_crash(make_app, ctx, wallet_sim, relay) -> None:
     connected(ctx, wallet_sim)
     wallet_sim.stop()
