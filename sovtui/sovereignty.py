@@ -384,8 +384,13 @@ def gather_agents(ctx: Context) -> list[AgentState]:
     return found
 
 
-async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # type: ignore[no-untyped-def]
-    """Read the state from config, files and the configured hosts (only those)."""
+async def gather_state(ctx, *, timeout: float = 3.0, files: bool = True) -> SovereigntyState:  # type: ignore[no-untyped-def]
+    """Read the state from config, files and the configured hosts (only those).
+
+    Without ``files`` the permissions of sovtui's files are not looked at:
+    they make findings, never the level, and with a long history that is a
+    stat of every conversation (the top bar wants only the level).
+    """
     import asyncio
 
     from sovtui.endpoints import configured_endpoints
@@ -421,5 +426,5 @@ async def gather_state(ctx, *, timeout: float = 3.0) -> SovereigntyState:  # typ
         hosts=hosts,
         ollama_installed=ctx.server().binary() is not None,
         recommended_model=recommended(),
-        loose_files=loose_files(ctx),
+        loose_files=loose_files(ctx) if files else [],
     )

@@ -35,6 +35,8 @@ from sovtui.ui.widgets.topbar import TopBar
 
 #: The pane on screen when sovtui opens; the others are built after the first paint.
 INITIAL_PANE = "chat"
+#: The rest of the start (the other panes, the level) waits for the first screen at most this long (s).
+FIRST_SCREEN_WAIT = 2.0
 
 
 class SovtuiApp(App[int]):
@@ -73,6 +75,9 @@ class SovtuiApp(App[int]):
         self.last_activity = time.monotonic()
         #: The idle build and a key press must not build a pane twice.
         self._pane_lock = asyncio.Lock()
+        #: The first screen is out (``first_screen_shown``): the rest of the start may begin.
+        self._first_screen = False
+        self._level_wanted = False
         for theme in shipped_themes():
             self.register_theme(theme)
         self._choose_theme_early()
@@ -198,7 +203,24 @@ class SovtuiApp(App[int]):
         self._apply_config()
         self.theme_changed_signal.subscribe(self, self._save_theme)
         del config
+        self.set_timer(FIRST_SCREEN_WAIT, self.first_screen_shown)
+
+    def first_screen_shown(self) -> None:
+        """The first screen is ready (the chat pane's list is on it): the rest of the start follows its frame.
+
+        Building the other panes holds the event loop, and assessing the
+        level imports the model client in a thread that takes turns at the
+        interpreter lock; begun beside the first frame, they put a saved
+        history's list about 300 ms behind an empty start (issue 19). The
+        chat pane calls this once its first screenful is in; a timer calls it
+        anyway in case that never happens. Only the first call counts.
+        """
+        if self._first_screen:
+            return
+        self._first_screen = True
         self.call_after_refresh(self._build_remaining_panes)
+        if self._level_wanted:
+            self.refresh_level()
 
     def _config_fixed(self, _: object = None) -> None:
         self._apply_config()
@@ -245,7 +267,9 @@ class SovtuiApp(App[int]):
         for its models: it waits for the next paint and runs in a thread with
         its own event loop, so neither the first screen nor typing waits on it.
         """
-        if self.show_level:
+        if not self._first_screen:  # at start: once the first screen is out
+            self._level_wanted = True
+        elif self.show_level:
             self.call_after_refresh(
                 partial(self.run_worker, self._assess_level, thread=True, group="level", exclusive=True, description="Assessing the sovereignty level", exit_on_error=False)
             )
@@ -264,7 +288,7 @@ class SovtuiApp(App[int]):
         from sovtui.sovereignty import assess, gather_state
 
         try:
-            assessment = assess(asyncio.run(gather_state(self.ctx, timeout=3.0)))
+            assessment = assess(asyncio.run(gather_state(self.ctx, timeout=3.0, files=False)))
         except SovtuiError:
             return
         try:

@@ -18,6 +18,7 @@ is made safe where it is shown: ``MessageWidget``, ``ConversationList``,
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
@@ -45,6 +46,8 @@ from sovtui.ui.widgets.reply_painter import paint_reply
 FRAME_RATE = 30
 #: Conversations listed before the first look at the files: a screenful and more, whatever the history's length.
 FIRST_ROWS = 100
+#: The first frame waits this long (s) for the first screenful from the index; after it, the list follows on its own.
+FIRST_WAIT = 0.15
 #: Seconds between looks at the conversations folder's mtime (one stat) for saves by other processes.
 LIST_CHECK = 2.0
 STREAMING = "a reply is still streaming: esc stops it"
@@ -87,6 +90,8 @@ class ChatPane(ChatActions):
         self._query = ""  # the search box's words
         self._shown_query: str | None = None  # the words the list on screen was found by
         self._listed = False
+        #: The first screenful, read while the screen mounts (``on_mount``).
+        self._first: asyncio.Future[None] | None = None
         self._folder_stamp: int | None = None
         self._problems_told: set[str] = set()
 
@@ -97,9 +102,15 @@ class ChatPane(ChatActions):
             yield ChatInfo("", id="chat-info")
             yield ChatInput(placeholder="Message · enter sends · ctrl+j new line", id="prompt")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one(ChatInput).cursor_blink = self.sovtui.cursor_blink
         self.update_info()
+        # The first screenful straight from the index (a few ms of SQLite in a thread) goes out with the
+        # first frame, which waits for it a little: shown in a later frame, behind the other panes' building
+        # and the level's thread, a saved history put the list ~300 ms after an empty start (issue 19).
+        self._first = asyncio.ensure_future(self._show_list(self._query, refresh=False, limit=FIRST_ROWS))
+        await asyncio.wait({self._first}, timeout=FIRST_WAIT)
+        self.sovtui.first_screen_shown()
         # After the first frame: a thread stat-ing 10,000 files holds the interpreter lock in turns with
         # the thread that paints. At start every file's mtime is looked at: one rewritten in place is seen too.
         self.call_after_refresh(self.load_list, full=True)
@@ -176,8 +187,9 @@ class ChatPane(ChatActions):
         """
         self._query = self._query if query is None else query
         query = self._query
-        if not self._listed:  # the first screenful straight from the index, before looking at 10,000 files
-            await self._show_list(query, refresh=False, limit=FIRST_ROWS)
+        if self._first is not None:  # the first screenful (on_mount) is on screen before the whole list
+            first, self._first = self._first, None
+            await first
         await self._show_list(query, refresh=refresh, full=full)
         self._listed = True
 
