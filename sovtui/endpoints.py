@@ -62,9 +62,12 @@ def configured_endpoints(config: Config) -> list[Endpoint]:
         found += [Endpoint("wallet relay (NWC)", name, relay) for relay in wallet.relays]
     for name, agent in sorted(config.agents.items()):  # sovtui agent serve NAME takes private messages there
         found += [Endpoint("agent relay (private messages)", name, relay) for relay in agent.relays]
-    from sovtui.inference.hf import endpoint as hf_endpoint
+    if config.inference.host == "builtin" and "builtin" not in config.hosts:
+        # The built-in engine is in use: its models may be pulled from Hugging Face, on request only.
+        # Listed only then, so a sovtui that uses only hosts of its own lists nothing public.
+        from sovtui.inference.hf import endpoint as hf_endpoint
 
-    found.append(Endpoint(DOWNLOADS, "huggingface", hf_endpoint()))
+        found.append(Endpoint(DOWNLOADS, "huggingface", hf_endpoint()))
     return found
 
 

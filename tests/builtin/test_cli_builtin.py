@@ -87,7 +87,9 @@ def test_suggestions_for_the_builtin_engine_are_hugging_face_ggufs(cli) -> None:
     assert found and all(s["name"].startswith("hf:") and s["name"].endswith(":Q4_K_M") for s in found)
 
 
-def test_doctor_lists_hugging_face_as_a_download_address(cli, no_ollama: str) -> None:
+def test_doctor_lists_hugging_face_as_a_download_address(cli, ctx, no_ollama: str) -> None:
+    assert "huggingface" not in cli("doctor").stdout  # not while the built-in engine is not in use
+    ctx.update_config(lambda config: setattr(config.inference, "host", "builtin"))
     text = cli("doctor").stdout
     line = next(line for line in text.splitlines() if "huggingface" in line)
     assert "https://huggingface.co" in line and "only when you run 'sovtui models pull hf:...'" in line
