@@ -47,7 +47,7 @@ class Context:
 
     def host(self, name: str | None = None) -> HostTarget:
         """The Ollama host a command means (``--host``, OLLAMA_HOST, default)."""
-        from sovtui.inference.builtin import is_builtin
+        from sovtui.inference.hosts import is_builtin
 
         if is_builtin(name, self.config):  # the built-in engine: always known, its address in the state folder
             return self.builtin_server().target
@@ -57,7 +57,7 @@ class Context:
 
     def targets(self, name: str | None = None) -> list[HostTarget]:
         """The hosts a name means, in order: one host, or a pool's members."""
-        from sovtui.inference.builtin import is_builtin
+        from sovtui.inference.hosts import is_builtin
         from sovtui.inference.hosts import resolve_targets
 
         if is_builtin(name, self.config):
@@ -94,7 +94,7 @@ class Context:
 
     def server(self, name: str | None = None) -> ManagedServer | BuiltinServer:
         """The managed server for that host: ``ollama serve``, or the built-in engine for ``builtin``."""
-        from sovtui.inference.builtin import is_builtin
+        from sovtui.inference.hosts import is_builtin
 
         if is_builtin(name, self.config):
             return self.builtin_server()

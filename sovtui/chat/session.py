@@ -224,7 +224,7 @@ class ChatSession:
         config = self.ctx.config
         if self.host_name:
             return self.host_name
-        from sovtui.inference.builtin import is_builtin
+        from sovtui.inference.hosts import is_builtin
 
         host = self.conversation.host
         known = host if host in config.hosts or host in config.pools or (host and is_builtin(host, config)) else ""

@@ -41,11 +41,11 @@ from sovtui.errors import SovtuiError
 from sovtui.files import atomic_write
 from sovtui.inference.errors import BackendError
 from sovtui.inference.gguf import BuiltinModel, list_models
-from sovtui.inference.hosts import HostTarget
+# BUILTIN and is_builtin live with the hosts: every start names its host, and that must not import this module.
+from sovtui.inference.hosts import BUILTIN, HostTarget, is_builtin  # noqa: F401
 from sovtui.paths import Paths, ensure_private_dir
 
 if TYPE_CHECKING:
-    from sovtui.config import Config
     from sovtui.context import Context
     from sovtui.inference.server import ServerStatus
     from sovtui.inference.types import ChatChunk
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 # Naming the host (start-up, the top bar) needs none of httpx or the Ollama
 # server's module: they are imported where the engine is asked or started.
 
-BUILTIN = "builtin"
 #: The address a stopped engine is shown at: this machine, no port yet.
 IDLE_URL = "http://127.0.0.1:0/v1"
 MODULE = "llama_cpp.server"
@@ -99,18 +98,6 @@ def engine_version() -> str | None:
         return version("llama_cpp_python")
     except PackageNotFoundError:
         return None
-
-
-def is_builtin(name: str | None, config: Config) -> bool:
-    """True when ``name`` (None: the default host) means the built-in engine.
-
-    A host the user configured under that name wins: it is theirs.
-    """
-    if name is None:
-        if os.environ.get("OLLAMA_HOST"):
-            return False
-        name = config.inference.host
-    return name == BUILTIN and BUILTIN not in config.hosts
 
 
 def _free_port() -> int:

@@ -81,6 +81,24 @@ def openai_base_url(value: str) -> str:
     return f"{split.scheme}://{split.netloc}{path}"
 
 
+#: The built-in engine's host name (``sovtui.inference.builtin``).
+BUILTIN = "builtin"
+
+
+def is_builtin(name: str | None, config: Config) -> bool:
+    """True when ``name`` (None: the default host) means the built-in engine.
+
+    A host the user configured under that name wins: it is theirs. Here and
+    not in ``sovtui.inference.builtin`` (which re-exports it): naming the
+    host is part of every start, and the engine's module is not.
+    """
+    if name is None:
+        if os.environ.get("OLLAMA_HOST"):
+            return False
+        name = config.inference.host
+    return name == BUILTIN and BUILTIN not in config.hosts
+
+
 @dataclass(frozen=True)
 class HostTarget:
     name: str

@@ -29,7 +29,6 @@ from sovtui.text import safe_line, safe_text
 from sovtui.ui.messages import HostChanged, SovereigntyChanged, StatusChanged
 from sovtui.ui.panes import PANES
 from sovtui.ui.panes.factory import PaneSlot, make_pane, pane_class
-from sovtui.ui.screens.config_error import ConfigErrorScreen
 from sovtui.ui.themes import shipped_themes
 from sovtui.ui.widgets.topbar import TopBar
 
@@ -197,6 +196,8 @@ class SovtuiApp(App[int]):
         try:
             config = self.ctx.config
         except ConfigError as exc:
+            from sovtui.ui.screens.config_error import ConfigErrorScreen
+
             self.theme = DEFAULT_THEME
             self.push_screen(ConfigErrorScreen(str(exc)), callback=self._config_fixed)
             return

@@ -40,7 +40,6 @@ from sovtui.ui.widgets.chat_input import ChatInput
 from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationLines, ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
-from sovtui.ui.widgets.reply_painter import paint_reply
 
 #: How often a streaming reply is redrawn: smooth to the eye, cheap over SSH.
 FRAME_RATE = 30
@@ -327,6 +326,8 @@ class ChatPane(ChatActions):
             return next(i for i in range(len(messages) - 1, -1, -1) if messages[i] is message)
 
         try:
+            from sovtui.ui.widgets.reply_painter import paint_reply
+
             await self.attempt(paint_reply(widget, stream, FRAME_RATE, add=log.add, index_of=index_of), on_error=failed)
         finally:
             self.reply_worker = None

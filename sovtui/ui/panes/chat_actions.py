@@ -7,6 +7,9 @@ a yes first (``PublicHostUnconfirmed``), a persona that exists
 (``ChatSession.configure``), a title of one line (``Conversation.rename``),
 an export written private and whole (``export_to_file``). ``ChatActions`` is
 mixed into ``ChatPane`` only.
+
+The dialogs and the persona screens are imported where they are opened: none
+is on the first screen, and every module imported before it delays it (issue 19).
 """
 
 from __future__ import annotations
@@ -16,13 +19,10 @@ from typing import TYPE_CHECKING, cast
 
 from textual import work
 
-from sovtui.chat.export import export_to_file
 from sovtui.chat.session import ChatSession, PublicHostUnconfirmed, ReplyEvent
 from sovtui.errors import SovtuiError
 from sovtui.text import safe_line
 from sovtui.ui.pane import Pane
-from sovtui.ui.screens import personas
-from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
 from sovtui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ async def open_reply(pane: Pane, session: ChatSession, start: Callable[[], Reply
 
     stream = await pane.attempt(start, on_error=refused)
     if needed:
+        from sovtui.ui.screens.dialogs import ConfirmDialog
+
         need = needed[0]
         if await pane.sovtui.push_screen_wait(ConfirmDialog(need.question, need.detail, confirm_label="Send", danger=True)):
             session.allow_public(need.target)
@@ -89,6 +91,8 @@ class ChatActions(Pane):
     # worker stays open while a person thinks about a title.
 
     def action_rename(self) -> None:
+        from sovtui.ui.screens.dialogs import TextDialog
+
         session = self.chat.session
 
         async def renamed(title: str | None) -> None:
@@ -114,10 +118,15 @@ class ChatActions(Pane):
             chat.load_list()
             self.notify("conversation deleted")
 
+        from sovtui.ui.screens.dialogs import ConfirmDialog
+
         question = ConfirmDialog("Delete this conversation?", "Its file is removed from your data folder.", confirm_label="Delete", danger=True)
         self.sovtui.push_screen(question, answered)
 
     def action_export(self) -> None:
+        from sovtui.chat.export import export_to_file
+        from sovtui.ui.screens.dialogs import TextDialog
+
         conversation = self.chat.session.conversation
         if not conversation.messages:
             self.notify("nothing to export yet", severity="warning")
@@ -131,10 +140,16 @@ class ChatActions(Pane):
         self.sovtui.push_screen(TextDialog("Export to Markdown", value=f"~/sovtui-{conversation.id}.md"), chosen)
 
     def action_new_persona(self) -> None:
+        from sovtui.ui.screens import personas
+
         personas.new_persona(self)
 
     def action_edit_persona(self) -> None:
+        from sovtui.ui.screens import personas
+
         personas.edit_persona(self)
 
     def action_delete_persona(self) -> None:
+        from sovtui.ui.screens import personas
+
         personas.delete_persona(self)
