@@ -42,6 +42,27 @@ async def _serve(port: int) -> None:
     relay.shutdown()
 
 
+async def _start(port: int) -> object:
+    """A new LocalRelay on ``port``.
+
+    A relay just shut down on the same port lets go of it a moment later
+    (its listener is dropped by its own task): until then, try again.
+    """
+    import nostr_sdk
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while True:
+        relay = nostr_sdk.LocalRelayBuilder().addr("127.0.0.1").port(port).build()
+        try:
+            await relay.run()
+            return relay
+        except Exception as exc:
+            if "in use" not in str(exc) or loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
 async def _host() -> None:
     import nostr_sdk
 
@@ -54,8 +75,7 @@ async def _host() -> None:
             command, port = line[0], int(line[1])
             if command == "start":
                 try:
-                    relay = nostr_sdk.LocalRelayBuilder().addr("127.0.0.1").port(port).build()
-                    await relay.run()
+                    relay = await _start(port)
                 except Exception as exc:  # the port is taken, say: the test is told, the host goes on
                     print(f"error {type(exc).__name__}: {exc}".replace("\n", " "), flush=True)
                     continue

@@ -42,7 +42,12 @@ async def open_wallet_pane(app, pilot) -> WalletPane:  # type: ignore[no-untyped
         panes = app.query(WalletPane)
         return bool(panes) and panes.first().wallet is not None and app.focused is not None and panes.first() in app.focused.ancestors_with_self
 
-    await wait_until(pilot, ready, what="the wallet pane, shown and focused")
+    try:
+        await wait_until(pilot, ready, what="the wallet pane, shown and focused")
+    except AssertionError as exc:
+        panes = app.query(WalletPane)
+        raise AssertionError(f"{exc}: the pane {app.active_pane!r} is on screen, {app.focused!r} has the focus, "
+                             f"the wallet pane shows {panes.first().wallet if panes else 'nothing (not built)'!r}") from None
     return app.query_one(WalletPane)
 
 
