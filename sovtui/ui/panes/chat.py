@@ -202,6 +202,8 @@ class ChatPane(ChatActions):
                 self.app.call_from_thread(listing.indexing, done, total)
 
         def read() -> tuple[list[Summary], list[Problem]] | None:
+            if not whole and not refresh and store.folder_stamp() is None:
+                return [], []  # no folder, no conversations: the index is not made before the first frame
             if refresh and not store.refresh(progress, full=full) and self._shown_query == query and whole:
                 return None  # nothing changed on disk: the list on screen is right
             return store.search(query, refresh=False, limit=limit), list(store.problems)
