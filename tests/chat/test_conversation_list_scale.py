@@ -73,3 +73,14 @@ async def test_a_conversation_saved_by_another_process_appears_without_a_restart
         elsewhere.save(Conversation(title="from the other shell", updated=START + timedelta(days=30)))
         app.query_one(ChatPane)._check_folder()  # what the pane's timer does every LIST_CHECK seconds
         await wait_until(pilot, lambda: listing.items[0].title == "from the other shell", what="the new conversation")
+
+
+async def test_the_first_frame_holds_the_newest_conversations(make_app, xdg: Paths, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With a saved history the list is on the first screen, not a frame later behind the other panes' building (issue 19)."""
+    write_history(xdg)
+    ConversationStore(xdg).refresh()  # indexed by an earlier start
+    monkeypatch.setattr("sovtui.ui.panes.chat.FIRST_WAIT", 30.0)  # however busy the machine, the first frame waits for its screenful
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        listing = app.query_one(ConversationList)
+        assert [item.title for item in listing.items[:2]] == ["talk 299", "talk 298"]
