@@ -63,6 +63,25 @@ async def _start(port: int) -> object:
             await asyncio.sleep(0.02)
 
 
+async def _released(port: int) -> None:
+    """Return once nothing listens on ``port`` any more (at most 2 s).
+
+    A shut-down relay drops its listener from its own task a moment later;
+    until then it still accepts, and a client that reconnects quickly (a
+    pool's backoff) would find a relay that "stopped" still there. A stopped
+    relay must be gone, as when each relay was a process of its own.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2
+    while loop.time() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return
+        writer.close()
+        await asyncio.sleep(0.01)
+
+
 async def _host() -> None:
     import nostr_sdk
 
@@ -84,6 +103,7 @@ async def _host() -> None:
             elif command == "stop":
                 if port in relays:
                     relays.pop(port).shutdown()
+                    await _released(port)
                 print("stopped", flush=True)
             else:
                 print(f"error unknown command {command!r}", flush=True)
