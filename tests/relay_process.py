@@ -63,22 +63,29 @@ async def _start(port: int) -> object:
             await asyncio.sleep(0.02)
 
 
+def _listening(port: int) -> bool:
+    """Whether a socket listens on 127.0.0.1:``port`` (Linux: /proc/net/tcp; elsewhere, assume not)."""
+    try:
+        table = open("/proc/net/tcp", encoding="ascii").read().splitlines()[1:]  # noqa: SIM115 - read at once
+    except OSError:
+        return False
+    wanted = f"0100007F:{port:04X}"
+    return any(len(fields) > 3 and fields[1] == wanted and fields[3] == "0A" for fields in (row.split() for row in table))
+
+
 async def _released(port: int) -> None:
     """Return once nothing listens on ``port`` any more (at most 2 s).
 
     A shut-down relay drops its listener from its own task a moment later;
     until then it still accepts, and a client that reconnects quickly (a
     pool's backoff) would find a relay that "stopped" still there. A stopped
-    relay must be gone, as when each relay was a process of its own.
+    relay must be gone, as when each relay was a process of its own. (Read
+    from the kernel's table, not by connecting: a connection the dying relay
+    accepted and never closed would keep the port from being bound again.)
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 2
-    while loop.time() < deadline:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return
-        writer.close()
+    while _listening(port) and loop.time() < deadline:
         await asyncio.sleep(0.01)
 
 
