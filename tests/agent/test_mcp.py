@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import sys
 import tempfile
 from pathlib import Path
@@ -124,13 +125,30 @@ def test_stdout_carries_only_json_rpc_and_a_locked_vault_is_refused(agent_setup)
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}
     lines = [init, {"jsonrpc": "2.0", "method": "notifications/initialized"},
              {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_public_key", "arguments": {}}}]
-    proc = subprocess.run([sys.executable, "-m", "sovtui", "mcp", "--agent", "bot"], env=env, capture_output=True, text=True,
-                          input="".join(json.dumps(line) + "\n" for line in lines), timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    replies = [json.loads(line) for line in proc.stdout.splitlines()]  # nothing else on stdout
+    # As a client does: stdin stays open until the last reply is in (at end of input the server stops,
+    # and a call still in flight then may never be answered: that is the client hanging up, not a reply lost).
+    server = subprocess.Popen([sys.executable, "-m", "sovtui", "mcp", "--agent", "bot"], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert server.stdin is not None and server.stdout is not None
+    watchdog = threading.Timer(60, server.kill)  # a server that never answers fails the test, never hangs it
+    watchdog.start()
+    try:
+        server.stdin.write("".join(json.dumps(line) + "\n" for line in lines))
+        server.stdin.flush()
+        replies = []
+        while len(replies) < 2:
+            line = server.stdout.readline()
+            assert line, "the server ended before it answered"
+            replies.append(json.loads(line))  # nothing but JSON-RPC on stdout
+        out, err = server.communicate(timeout=60)  # closes stdin: the server ends
+    finally:
+        watchdog.cancel()
+        server.kill() if server.poll() is None else None
+    assert server.returncode == 0, err
+    assert out == ""  # nothing more after the two replies
     assert [r.get("id") for r in replies] == [1, 2]
     assert replies[1]["result"]["isError"] is False and "npub1" in replies[1]["result"]["content"][0]["text"]
-    assert "serving agent bot" in proc.stderr
+    assert "serving agent bot" in err
     env.pop("SOVTUI_PASSPHRASE")
     proc = subprocess.run([sys.executable, "-m", "sovtui", "mcp", "--agent", "bot"], env=env, capture_output=True, text=True,
                           input="", timeout=60)
