@@ -31,6 +31,8 @@ def to_step(target_step: str, *, aim: int = 2, skips: int = 0):  # type: ignore[
             await pilot.press("ctrl+g")
             for _ in range(skips):
                 await wait_until(pilot, lambda: wizard.index > 0, what="a step")
+                if wizard.step.id == "inference":  # its probe done first: a late answer must not land on the next step
+                    await wait_until(pilot, lambda: wizard.step.finding is not None, what="the probe")
                 await pilot.press("ctrl+n")
             await wait_until(pilot, lambda: wizard.step.id == target_step, what=target_step)
         if target_step == "inference":
