@@ -38,11 +38,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sovtui.errors import SovtuiError
 from sovtui.files import FILE_MODE, locked
 from sovtui.paths import ensure_private_dir
+
+_T = TypeVar("_T")
 
 #: Bump when the tables change: an index of another version is built again.
 SCHEMA = 1
@@ -223,7 +225,7 @@ class ConversationIndex:
                         os.unlink(f"{self.database}{suffix}")
             self._connect()
 
-    def _use(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+    def _use(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``work`` on the connection; an unreadable index is built again once from the files."""
         with self._lock:
             try:
@@ -251,7 +253,7 @@ class ConversationIndex:
         file into the folder, which changes it. A file rewritten in place (an
         editor, by hand) is seen at the next full refresh.
         """
-        return self._use(lambda db: self._refresh(db, progress, full))  # type: ignore[no-any-return]
+        return self._use(lambda db: self._refresh(db, progress, full))
 
     def _refresh(self, db: sqlite3.Connection, progress: Progress | None, full: bool = True) -> Refreshed:
         stamp = _folder_stamp(self.folder)
@@ -295,12 +297,12 @@ class ConversationIndex:
     # --- reading it -------------------------------------------------------------
 
     def count(self) -> int:
-        return self._use(lambda db: db.execute("SELECT count(*) FROM conversations WHERE problem IS NULL").fetchone()[0])  # type: ignore[no-any-return]
+        return self._use(lambda db: db.execute("SELECT count(*) FROM conversations WHERE problem IS NULL").fetchone()[0])
 
     def summaries(self, limit: int = -1) -> list[Summary]:
         """Every readable conversation the index knows, newest first (at most ``limit``)."""
         query = f"SELECT {_COLUMNS} FROM conversations c WHERE c.problem IS NULL {_NEWEST} LIMIT ?"
-        return self._use(lambda db: [_summary(row) for row in db.execute(query, (limit,))])  # type: ignore[no-any-return]
+        return self._use(lambda db: [_summary(row) for row in db.execute(query, (limit,))])
 
     def search(self, query: str, limit: int = -1) -> list[Summary]:
         """Conversations where every word of ``query`` begins a word of the title or a message, newest first.
@@ -314,7 +316,7 @@ class ConversationIndex:
             return self.summaries(limit)
         sql = (f"SELECT {_COLUMNS} FROM conversations_text t JOIN conversations c ON c.rowid = t.rowid "
                f"WHERE conversations_text MATCH ? AND c.problem IS NULL {_NEWEST} LIMIT ?")
-        return self._use(lambda db: [_summary(row) for row in db.execute(sql, (match_expression(terms), limit))])  # type: ignore[no-any-return]
+        return self._use(lambda db: [_summary(row) for row in db.execute(sql, (match_expression(terms), limit))])
 
     def snippets(self, query: str, ids: list[str]) -> dict[str, str]:
         """For each of ``ids`` whose messages match ``query``: the words around the best match, on one line."""
@@ -438,8 +440,14 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
+#: SQLite's result codes for "another connection holds the lock" (SQLITE_BUSY, SQLITE_LOCKED), extended ones included.
+_BUSY_CODES = frozenset({5, 6})
+
+
 def _busy(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc) or "busy" in str(exc)
+    """Another connection holds the lock: by SQLite's result code, not the message's words."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _BUSY_CODES
 
 
 def _parse_time(value: str) -> datetime:

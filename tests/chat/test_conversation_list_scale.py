@@ -41,9 +41,11 @@ async def test_a_long_history_lists_scrolls_and_searches(make_app, xdg: Paths) -
         assert len(list(listing.query("*"))) < 5  # rows are drawn, not mounted
         assert [item.title for item in listing.items[:2]] == ["talk 299", "talk 298"]  # newest first
         lines.focus()
+        await pilot.pause()
+        assert app.focused is lines, app.focused
         await pilot.press("end")
         assert listing.highlighted_id == "20260101-000000-0000"
-        assert lines.scroll_offset.y == lines.max_scroll_y
+        await wait_until(pilot, lambda: lines.scroll_offset.y == lines.max_scroll_y > 0, what="the scroll to the end")
         await pilot.pause()
         assert "talk 000" in drawn(lines) and "talk 299" not in drawn(lines)
         await pilot.press("home")
