@@ -384,7 +384,7 @@ def gather_agents(ctx: Context) -> list[AgentState]:
     return found
 
 
-async def gather_state(ctx, *, timeout: float = 3.0, files: bool = True) -> SovereigntyState:  # type: ignore[no-untyped-def]
+async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True) -> SovereigntyState:
     """Read the state from config, files and the configured hosts (only those).
 
     Without ``files`` the permissions of sovtui's files are not looked at:

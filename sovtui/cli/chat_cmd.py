@@ -14,6 +14,7 @@ keep the conversation exactly as it was sent.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -301,7 +302,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _marker(terms: list[str]):  # type: ignore[no-untyped-def]
+def _marker(terms: list[str]) -> Callable[[str], str]:
     """Bold the matched words, on a terminal only (a pipe gets the text as it is)."""
     from sovtui.chat.index import highlights
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sovtui.cli.common import add_json_option, confirm, is_tty, run
 from sovtui.cli.output import print_json, print_table
@@ -19,6 +19,9 @@ from sovtui.cli.passphrase import add_passphrase_option
 from sovtui.context import Context
 from sovtui.errors import UsageError
 from sovtui.text import safe_line
+
+if TYPE_CHECKING:
+    from sovtui.config import Config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -110,7 +113,7 @@ def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
 
     target = add_host(ctx, args.name, args.url, args.api, replace=args.replace)
     if args.default:
-        def change(config) -> None:  # type: ignore[no-untyped-def]
+        def change(config: Config) -> None:
             config.inference.host = target.name
 
         ctx.update_config(change)
