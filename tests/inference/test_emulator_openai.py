@@ -9,6 +9,7 @@ a chat.completion, or server-sent chat.completion.chunk events ending in
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 
@@ -31,6 +32,10 @@ def test_streams_chunks_then_done(ollama: OllamaEmulator) -> None:
     assert all(c["object"] == "chat.completion.chunk" and c["model"] == "llama3.2:1b" for c in chunks)
     assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == "Hello there"
     assert [c["choices"][0]["finish_reason"] for c in chunks] == [None, None, None, "stop"]
+    for _ in range(200):  # the server's thread notes the count after its last write, maybe after we read it
+        if "chunks" in ollama.last_stream:
+            break
+        time.sleep(0.01)
     assert ollama.last_stream["chunks"] == 3
 
 
