@@ -7,8 +7,26 @@ poll for the screen instead.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
+
+
+async def wait_for_workers(app: Any, *workers: Any) -> None:
+    """Wait for ``workers`` (else every running worker) to finish.
+
+    Unlike ``app.workers.wait_for_complete()``, a worker cancelled on the way
+    is not a failure: an exclusive worker (the conversation list's loader) is
+    cancelled whenever a newer one replaces it, and which of the two wins
+    the race depends on the machine's load. Any other error is raised.
+    """
+    from textual.worker import WorkerCancelled
+
+    waiting = list(workers or app.workers)
+    outcomes = await asyncio.gather(*(worker.wait() for worker in waiting), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, (WorkerCancelled, asyncio.CancelledError)):
+            raise outcome
 
 
 async def settle(app: Any, pilot: Any = None, *, press: Sequence[str] = ()) -> None:
@@ -25,7 +43,7 @@ async def settle(app: Any, pilot: Any = None, *, press: Sequence[str] = ()) -> N
         await pilot.press(*press)
     else:
         await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
 
 

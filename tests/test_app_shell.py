@@ -8,6 +8,7 @@ from textual.widgets import Static
 from sovtui.config import load_config
 from sovtui.paths import Paths
 from sovtui.ui.screens.config_error import ConfigErrorScreen
+from tests.pilot_helpers import wait_for_workers
 
 # Showing the Models pane asks its host: point it at a port where nothing listens.
 pytestmark = pytest.mark.usefixtures("no_ollama")
@@ -154,7 +155,7 @@ async def test_chosen_theme_is_saved(make_app, xdg: Paths) -> None:
         assert app.theme == "sovtui-dark"
         app.theme = "sovtui-light"
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
     assert load_config(xdg.config_file).ui.theme == "sovtui-light"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from tests.pilot_helpers import settle
+from tests.pilot_helpers import settle, wait_for_workers
 
 
 def test_shell_80x24(snap_compare, make_app) -> None:
@@ -33,7 +33,7 @@ def test_models_pull_dialog(snap_compare, make_app, ollama_fixed, monkeypatch) -
 
     async def open_dialog(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("f2")
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.press("p")
         await pilot.pause()
 
@@ -81,11 +81,11 @@ def test_chat_pane_with_code_and_thinking(snap_compare, make_app, xdg, ollama_fi
 
         listing = pilot.app.query_one(ConversationList)
         listing.now = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         pilot.app.query_one(ChatPane).open_conversation(conversation.id)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         pilot.app.query_one(ChatPane).load_list()
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_it)
@@ -102,11 +102,11 @@ def test_chat_pane_80x24_thinking_open(snap_compare, make_app, xdg, ollama_fixed
         from sovtui.ui.widgets.message_log import MessageLog
 
         pilot.app.query_one(ConversationList).now = datetime(2026, 3, 14, 12, 0, tzinfo=timezone.utc)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         pilot.app.query_one(ChatPane).open_conversation(conversation.id)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         pilot.app.query_one(ChatPane).load_list()
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         pilot.app.query_one(MessageLog).focus()
         await pilot.press("t")
         await pilot.pause()

@@ -7,7 +7,7 @@ from textual.widgets import Input, OptionList
 
 from sovtui.ui.widgets.topbar import TopBar
 from sovtui.ui.wizard.screen import WizardScreen
-from tests.pilot_helpers import wait_for_screen, wait_until
+from tests.pilot_helpers import wait_for_screen, wait_until, wait_for_workers
 
 
 @pytest.fixture(autouse=True)
@@ -186,12 +186,12 @@ async def test_the_top_bar_level_follows_what_the_panes_change(make_app, ollama)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: "level 2" in str(app.query_one("#topbar-level").render()), what="level 2")
         await pilot.press("f2")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         pane = app.query_one(ModelsPane)
         for _ in range(len(ollama.models)):
             await pilot.press("d", "tab", "enter")
-            await app.workers.wait_for_complete()
+            await wait_for_workers(app)
             await pilot.pause()
         assert not ollama.models and pane is not None
         await wait_until(pilot, lambda: "level 0" in str(app.query_one("#topbar-level").render()), what="level 0")

@@ -22,7 +22,7 @@ from tests.egress import allow_endpoint
 from tests.inference.test_models_pane import open_models
 from tests.ollama_emulator import OllamaEmulator
 from tests.ollama_fixtures import point_local_host_at
-from tests.pilot_helpers import wait_for_screen, wait_until
+from tests.pilot_helpers import wait_for_screen, wait_until, wait_for_workers
 from tests.scripted_http import ScriptedServer
 
 CLIPBOARD = "\x1b]52;c;ZXZpbA==\x07"
@@ -168,7 +168,7 @@ async def test_models_pane_problem_and_pull_status_without_controls(make_app, sc
         assert app.is_running  # a failed pull is a notification, not the end of the app
         # The pull's end asks the host again: let that finish before the app closes.
         refreshing = [w for w in app.workers if w.group == "models-refresh"]
-        await app.workers.wait_for_complete(refreshing)
+        await wait_for_workers(app, *refreshing)
         messages = [str(n.message) for n in app._notifications]
         assert any("gone]52;c;" in m for m in messages), messages
         for message in messages:

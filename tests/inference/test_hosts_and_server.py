@@ -14,6 +14,7 @@ from sovtui.inference.hosts import resolve_host
 from sovtui.inference.suggest import GB, suggestions
 from sovtui.net import Locality
 from tests.ollama_emulator import OllamaEmulator
+from tests.pilot_helpers import wait_for_workers
 
 
 def test_default_host_from_config() -> None:
@@ -106,7 +107,7 @@ async def test_the_app_starts_and_stops_ollama_when_configured(make_app, ctx: Co
     ctx.update_config(change)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         status = await ctx.server().status()
         assert status.managed and status.answering
         await pilot.press("ctrl+q")

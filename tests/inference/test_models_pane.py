@@ -11,7 +11,7 @@ from sovtui.ui.screens.dialogs import ConfirmDialog
 from sovtui.ui.screens.model_dialogs import HostPicker, ModelDetailsScreen, PullDialog
 from tests.ollama_emulator import OllamaEmulator
 from tests.ollama_fixtures import SNAPSHOT_DEAD_PORT, point_local_host_at
-from tests.pilot_helpers import wait_for_screen, wait_until
+from tests.pilot_helpers import wait_for_screen, wait_until, wait_for_workers
 
 
 async def open_models(app, pilot) -> ModelsPane:  # type: ignore[no-untyped-def]
@@ -30,7 +30,7 @@ async def open_models(app, pilot) -> ModelsPane:  # type: ignore[no-untyped-def]
         return pane.query_one(DataTable).row_count > 0 or pane.query_one("#models-problem", Static).display
 
     await wait_until(pilot, loaded, what="the Models pane's list")
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
     return app.query_one(ModelsPane)
 
@@ -66,11 +66,11 @@ async def test_pull_shows_progress_and_keeps_running_in_another_pane(make_app, o
         assert app.active_pane == "chat"
         await pilot.pause(0.2)
         assert "gemma3:1b" in str(app.query_one("#topbar-status", Static).render())
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert pane.pulling is None
         await pilot.press("f2")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         assert "gemma3:1b" in names(pane)
 
 
@@ -84,7 +84,7 @@ async def test_pull_can_be_cancelled(make_app, ollama: OllamaEmulator) -> None:
         await pilot.pause(0.5)
         await pilot.press("c")
         await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         assert pane.pulling is None
         assert "gemma3:1b" not in ollama.models
 
@@ -112,7 +112,7 @@ async def test_delete_asks_first(make_app, ollama: OllamaEmulator) -> None:
         await pilot.pause()
         assert "llama3.2:1b" in ollama.models
         await pilot.press("d", "tab", "enter")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
         assert "llama3.2:1b" not in ollama.models
         assert names(pane) == ["qwen3:0.6b"]
@@ -149,15 +149,15 @@ async def test_start_server_from_the_pane(make_app, stand_in_ollama: str) -> Non
         pane = await open_models(app, pilot)
         assert pane.query_one("#models-problem", Static).display
         await pilot.press("S")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         assert not pane.query_one("#models-problem", Static).display
         assert names(pane) == ["qwen3:0.6b"]
         await pilot.press("T")
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         assert pane.query_one("#models-problem", Static).display
 
 
