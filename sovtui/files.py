@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +33,8 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = FILE_MODE, privat
     if private_dir:
         ensure_private_dir(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # here, not above: commands that only read (``chats list``) do without it and what it imports
+
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

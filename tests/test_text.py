@@ -58,3 +58,17 @@ def test_a_lone_surrogate_becomes_a_replacement_character_that_can_be_printed():
 def test_whatever_comes_in_can_be_written_as_utf8(text):
     safe_text(text).encode("utf-8")
     safe_line(text).encode("utf-8")
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())))
+def test_safe_line_skipping_printable_text_gives_what_translate_gives(text):
+    from sovtui.text import _ONE_LINE
+
+    assert safe_line(text) == text.translate(_ONE_LINE)
+
+
+def test_every_character_safe_line_changes_is_unprintable():
+    """Why ``safe_line`` may return printable text untouched: all its table's characters are unprintable."""
+    from sovtui.text import _ONE_LINE
+
+    assert not any(chr(code).isprintable() for code in _ONE_LINE)

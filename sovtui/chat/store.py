@@ -26,15 +26,17 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sovtui.chat.index import ConversationIndex, Problem, Progress, Refreshed, Summary, describe
-from sovtui.chat.models import Conversation, _parse_time
+from sovtui.chat.index import ConversationIndex, Listed, Problem, Progress, Refreshed, Summary, describe
 from sovtui.errors import SovtuiError
 from sovtui.files import atomic_write, locked
 from sovtui.paths import Paths
 
-__all__ = ["ConversationNotFound", "ConversationStore", "Problem", "Refreshed", "Summary", "merge"]
+if TYPE_CHECKING:  # imported where used: ``sovtui chats list`` reads only the index (models pulls in secrets, hashlib)
+    from sovtui.chat.models import Conversation
+
+__all__ = ["ConversationNotFound", "ConversationStore", "Listed", "Problem", "Refreshed", "Summary", "merge"]
 
 
 class ConversationNotFound(SovtuiError):
@@ -79,6 +81,8 @@ class ConversationStore:
         written = self._written.get(conversation_id)
         if written is not None and written[0] == raw:
             return written[1]  # nobody wrote it since we did
+        from sovtui.chat.models import Conversation
+
         try:
             return Conversation.from_dict(json.loads(raw)).to_dict()
         except (ValueError, KeyError, TypeError) as exc:
@@ -102,6 +106,8 @@ class ConversationStore:
     # --- reading --------------------------------------------------------------
 
     def load(self, conversation_id: str) -> Conversation:
+        from sovtui.chat.models import Conversation
+
         path = self.path_of(self.resolve(conversation_id))
         try:
             conversation = Conversation.from_dict(json.loads(path.read_text(encoding="utf-8")))
@@ -158,6 +164,12 @@ class ConversationStore:
         if refresh:
             self.refresh()
         return self.index.search(query, limit)
+
+    def listing(self, query: str = "", *, refresh: bool = True) -> list[Listed]:
+        """``search``'s conversations as plain rows (``sovtui.chat.index.Listed``), for a front end that prints thousands."""
+        if refresh:
+            self.refresh()
+        return self.index.listing(query)
 
     def snippets(self, query: str, ids: list[str]) -> dict[str, str]:
         """The words around the match in each of these conversations' messages (none where only the title matched)."""
@@ -223,6 +235,8 @@ def _keyed(messages: list[dict[str, Any]]) -> list[tuple[tuple[Any, ...], dict[s
 
 
 def _later(mine: Any, theirs: Any) -> Any:
+    from sovtui.chat.models import _parse_time
+
     try:
         return theirs if _parse_time(str(theirs)) > _parse_time(str(mine)) else mine
     except ValueError:
