@@ -18,7 +18,7 @@ from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from sovtui.config import DEFAULT_THEME
@@ -30,6 +30,7 @@ from sovtui.ui.messages import HostChanged, SovereigntyChanged, StatusChanged
 from sovtui.ui.panes import PANES
 from sovtui.ui.panes.factory import PaneSlot, make_pane, pane_class
 from sovtui.ui.themes import shipped_themes
+from sovtui.ui.widgets.key_bar import KeyBar
 from sovtui.ui.widgets.topbar import TopBar
 
 #: The pane on screen when sovtui opens; the others are built after the first paint.
@@ -154,7 +155,7 @@ class SovtuiApp(App[int]):
             for pane in PANES:
                 with TabPane(pane.title, id=pane.id):
                     yield make_pane(pane.id) if pane.id == INITIAL_PANE else PaneSlot(pane.id)
-        yield Footer()
+        yield KeyBar()
 
     async def pane(self, pane_id: str) -> Widget:
         """The pane's widget, built and mounted now if it was still a slot."""

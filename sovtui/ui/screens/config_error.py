@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from sovtui.errors import ConfigError
+from sovtui.ui.widgets.key_bar import KeyBar
 
 
 class ConfigErrorScreen(Screen[None]):
@@ -34,7 +35,7 @@ class ConfigErrorScreen(Screen[None]):
                 "`sovtui config edit` in another shell), then press r to read it "
                 "again, or q to quit."
             )
-        yield Footer()
+        yield KeyBar()
 
     def action_retry(self) -> None:
         try:

@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Static
+from textual.widgets import Button, ContentSwitcher, Static
 
 from sovtui.ui.pane import sovtui_app
 from sovtui.ui.wizard.steps import AgentStep, DoneStep, IdentityStep, InferenceStep, Step, WalletStep, WelcomeStep
+from sovtui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from sovtui.context import Context
@@ -64,7 +65,7 @@ class WizardScreen(Screen[int | None]):
             yield Button("Back", id="wizard-back")
             yield Button("Skip", id="wizard-skip")
             yield Button("Next", id="wizard-primary", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def ctx(self) -> Context:
