@@ -18,11 +18,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from sovtui.context import Context
 from sovtui.paths import Paths
+from tests.examples import examples
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A property without a count of its own tries Hypothesis's 100 examples in a thorough run, a quarter by default.
+settings.register_profile("sovtui", max_examples=examples(100))
+settings.load_profile("sovtui")
 
 # The egress guard watches every test (tests/egress.py).
 pytest_plugins = ["tests.egress", "tests.ollama_fixtures", "tests.relay_fixtures"]

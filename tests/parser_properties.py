@@ -1,7 +1,7 @@
 """One Hypothesis profile for the property tests of parsers of outside input.
 
-200 examples a property by default (``SOVTUI_PARSER_EXAMPLES`` to change it
-for a longer hunt), no deadline (a slow CI machine is not a bug), and no
+200 examples a property in a thorough run, a quarter of that by default
+(tests/examples.py; ``SOVTUI_PARSER_EXAMPLES`` sets the count), no deadline (a slow CI machine is not a bug), and no
 example database: several test runs share the tree, and a failing example is
 printed in full anyway.
 """
@@ -13,7 +13,9 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-EXAMPLES = int(os.environ.get("SOVTUI_PARSER_EXAMPLES", "200"))
+from tests.examples import examples
+
+EXAMPLES = int(os.environ.get("SOVTUI_PARSER_EXAMPLES", examples(200)))
 
 PARSERS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 

@@ -142,6 +142,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from sovtui.text import is_safe  # noqa: E402
+from tests.examples import examples  # noqa: E402
 
 
 def _assert_good_error(error: ConfigError, path: Path) -> None:
@@ -249,7 +250,7 @@ def _config_documents(draw):  # type: ignore[no-untyped-def]
     return doc
 
 
-_settings = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+_settings = settings(max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 @_settings

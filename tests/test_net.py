@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from sovtui.net import Locality, locality_of
+from tests.examples import examples
 
 
 @pytest.mark.parametrize(
@@ -145,7 +146,7 @@ def test_every_numeric_form_has_the_locality_of_its_dotted_quad() -> None:
         ]
     ).map(lambda s: int(ipaddress.IPv4Address(s)))
 
-    @settings(max_examples=2000, deadline=None)
+    @settings(max_examples=examples(2000), deadline=None)
     @given(value=st.one_of(st.integers(0, 2**32 - 1), interesting), data=st.data())
     def check(value: int, data) -> None:  # type: ignore[no-untyped-def]
         dotted = str(ipaddress.IPv4Address(value))
@@ -172,7 +173,7 @@ def test_numbers_are_read_as_the_resolver_reads_them() -> None:
 
     from sovtui.net import inet_aton
 
-    @settings(max_examples=3000, deadline=None)
+    @settings(max_examples=examples(3000), deadline=None)
     @given(st.text(alphabet="0123456789abcdefxX.", min_size=1, max_size=24))
     @example("0x")
     @example("1..2")

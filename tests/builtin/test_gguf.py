@@ -25,6 +25,7 @@ from sovtui.inference.gguf import (
 )
 from sovtui.paths import Paths
 from tests.builtin.gguf_writer import gguf_bytes, tiny_model
+from tests.examples import examples
 
 
 def test_header_gives_what_a_listing_shows() -> None:
@@ -65,7 +66,7 @@ def test_any_header_written_by_the_spec_reads_back(metadata: dict, version: int)
         assert header.metadata[key] == expected
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.binary(max_size=200))
 def test_any_bytes_after_the_magic_read_or_fail_as_gguf_error(tail: bytes) -> None:
     try:
@@ -74,7 +75,7 @@ def test_any_bytes_after_the_magic_read_or_fail_as_gguf_error(tail: bytes) -> No
         pass
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.integers(0, 300), st.binary(min_size=1, max_size=8))
 def test_a_damaged_real_header_fails_as_gguf_error(cut: int, noise: bytes) -> None:
     data = bytearray(tiny_model())

@@ -17,6 +17,7 @@ from sovtui.chat.models import Conversation, Message
 from sovtui.chat.store import ConversationStore, merge
 from sovtui.errors import SovtuiError
 from sovtui.paths import Paths
+from tests.examples import examples
 
 START = datetime(2026, 3, 14, 9, 0, tzinfo=timezone.utc)
 
@@ -131,7 +132,7 @@ def _messages(texts_: list[str], first: int) -> list[dict]:
 WORDS = st.lists(st.text(min_size=1, max_size=5), max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(WORDS, WORDS, WORDS, st.integers(min_value=0, max_value=6))
 def test_merge_keeps_what_both_sides_added_in_their_order(common: list[str], ours: list[str], theirs: list[str], dropped: int) -> None:
     base = {"title": "t", "updated": "2026-03-14T09:00:00Z", "messages": _messages(common, 0)}

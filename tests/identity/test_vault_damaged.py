@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sovtui.identity.vault import SecretNotFound, Vault, VaultError, WrongPassphrase
+from tests.examples import examples
 
 SECRET_HEX = "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa"
 PUBKEY = "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e"
@@ -25,7 +26,7 @@ NWC = "nostr+walletconnect://b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0
 PASSPHRASE = "pw"
 
 #: Examples per property; docs/security.md quotes the total.
-EXAMPLES = 400
+EXAMPLES = examples(400)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False) | st.text(max_size=40),

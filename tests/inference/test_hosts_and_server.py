@@ -13,6 +13,7 @@ from sovtui.inference.errors import OllamaNotInstalled
 from sovtui.inference.hosts import resolve_host
 from sovtui.inference.suggest import GB, suggestions
 from sovtui.net import Locality
+from tests.examples import examples
 from tests.ollama_emulator import OllamaEmulator
 from tests.pilot_helpers import wait_for_workers
 
@@ -207,7 +208,7 @@ def test_any_pid_file_is_read_without_a_traceback(ctx: Context) -> None:
     values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10))
     records = st.fixed_dictionaries({"pid": values, "url": st.one_of(st.just(url), values)}).map(json.dumps)
 
-    @settings(max_examples=400, deadline=None)
+    @settings(max_examples=examples(400), deadline=None)
     @given(st.one_of(records.map(str.encode), st.binary(max_size=60)))
     def check(content: bytes) -> None:
         server.pid_file.write_bytes(content)

@@ -17,6 +17,7 @@ from sovtui.inference.engine import OPERATIONS, open_backend, unsupported
 from sovtui.inference.errors import BackendError, BackendUnreachable, KeyRefused, ModelNotFound, OperationUnsupported, RateLimited
 from sovtui.inference.hosts import HostTarget, openai_base_url
 from sovtui.inference.openai_backend import OpenAIBackend, _Calls, request_messages, request_options
+from tests.examples import examples
 from tests.ollama_fixtures import free_port
 from tests.openai_emulator import OpenAIEmulator
 from tests.openai_fixtures import start_openai_emulator
@@ -218,7 +219,7 @@ def test_urls_no_client_can_use_are_config_errors(bad: str) -> None:
         openai_base_url(bad)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=60))
 def test_any_text_is_a_base_url_or_a_config_error(text: str) -> None:
     try:
@@ -233,7 +234,7 @@ _json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_siz
 _arguments = st.dictionaries(st.text(max_size=6), _json, max_size=4)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["get_balance", "pay_invoice", "make_invoice"]), _arguments), min_size=1, max_size=4),
        st.data())
 def test_tool_call_fragments_split_anywhere_give_back_the_calls(calls: list[tuple[str, dict[str, Any]]], data: st.DataObject) -> None:
@@ -248,7 +249,7 @@ def test_tool_call_fragments_split_anywhere_give_back_the_calls(calls: list[tupl
     assert [(c.name, c.arguments) for c in assembled.calls()] == calls
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.lists(st.tuples(st.sampled_from(["get_balance", "pay_invoice"]), _arguments), min_size=1, max_size=3), max_size=3))
 def test_every_tool_result_answers_a_call_by_its_id(rounds: list[list[tuple[str, dict[str, Any]]]]) -> None:
     messages: list[dict[str, Any]] = [{"role": "user", "content": "go"}]

@@ -36,10 +36,11 @@ from sovtui.inference.errors import BackendError
 from sovtui.inference.hosts import HostTarget
 from sovtui.text import is_safe
 from tests.egress import allow_endpoint
+from tests.examples import examples
 from tests.ollama_fixtures import point_local_host_at
 from tests.scripted_http import ScriptedServer
 
-EXAMPLES = 100
+EXAMPLES = examples(100)
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,

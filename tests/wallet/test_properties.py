@@ -24,11 +24,12 @@ from sovtui.wallet.errors import NwcUriError, WalletError, WalletRequestError, d
 from sovtui.wallet.nwc import NwcClient, Transaction, WalletInfo, read_balance, read_info, read_pay_result, read_response
 from sovtui.wallet.service import Budget, PaymentPlan
 from sovtui.wallet.uri import NwcUri, parse_nwc_uri
+from tests.examples import examples
 from tests.wallet.bolt11_encode import encode
 from tests.wallet.simulator import random_key
 from tests.wallet.test_bolt11 import VALID
 
-EXAMPLES = {"bolt11 text": 300, "bolt11 mutation": 600, "uri": 400, "response": 400, "transaction": 400, "payload": 150}
+EXAMPLES = {what: examples(n) for what, n in {"bolt11 text": 300, "bolt11 mutation": 600, "uri": 400, "response": 400, "transaction": 400, "payload": 150}.items()}
 FAST = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
 
 KEY = bytes.fromhex("e126f68f7eafcc8b74f54d269fe206be715000f94dac067d1c04a8ca3b2db734")
