@@ -39,7 +39,7 @@ def service(ctx, hostile, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
     monkeypatch.setattr("sovtui.wallet.service.CLOCK_SKEW", 0)
     ctx.vault.create("pass phrase")
-    svc = WalletService(ctx, timeout=1.5)
+    svc = WalletService(ctx, timeout=0.75)  # the relay is on this machine: a wallet that answers, answers in milliseconds
     svc.save("main", parse_nwc_uri(hostile.uri), budget_sats=10**9, budget_period="day", network="regtest")
     return svc
 
