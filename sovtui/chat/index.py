@@ -397,6 +397,20 @@ def _stat_key(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+def _storable(text: str) -> str:
+    """``text`` as SQLite can hold it: a lone surrogate becomes U+FFFD.
+
+    JSON can carry one (``"\\ud800"``, which another program may write into
+    a conversation file); Python reads it, but SQLite takes only UTF-8 and
+    the whole refresh failed on it. The file itself is left as it is.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
+
+
 def _read(path: Path, key: tuple[int, int]) -> dict[str, Any] | None:
     """The row of one file (None: it went away); a file that cannot be read is a row with its problem."""
     try:
@@ -415,9 +429,10 @@ def _read(path: Path, key: tuple[int, int]) -> dict[str, Any] | None:
             raise TypeError("messages is not a list")
         body = "\n\n".join(str(m.get("content") or "") for m in messages if isinstance(m, dict))
         return {
-            "id": str(data["id"]), "title": str(data.get("title", "")), "updated": str(data["updated"]),
-            "updated_at": updated.timestamp(), "model": str(data.get("model", "")), "messages": len(messages),
-            "agent": str(data.get("agent") or ""), "nostr_peer": str(data.get("nostr_peer") or ""), "body": body,
+            "id": _storable(str(data["id"])), "title": _storable(str(data.get("title", ""))), "updated": _storable(str(data["updated"])),
+            "updated_at": updated.timestamp(), "model": _storable(str(data.get("model", ""))), "messages": len(messages),
+            "agent": _storable(str(data.get("agent") or "")), "nostr_peer": _storable(str(data.get("nostr_peer") or "")),
+            "body": _storable(body),
         }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return {"problem": describe(exc)}

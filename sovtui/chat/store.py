@@ -67,7 +67,10 @@ class ConversationStore:
         with locked(path):
             theirs = self._current(path, conversation.id)
             data = mine if theirs is None else merge(conversation.synced, mine, theirs)
-            payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+            try:
+                payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate, which JSON from elsewhere may carry: kept, escaped as it came
+                payload = json.dumps(data, ensure_ascii=True, indent=1).encode("ascii")
             atomic_write(path, payload)
         self._remember(conversation.id, payload, data)
         conversation.synced = mine

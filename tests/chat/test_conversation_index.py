@@ -217,6 +217,28 @@ def test_two_processes_writing_and_refreshing_at_once_agree(tmp_path: Path) -> N
     assert len(store.search("shared")) == 120
 
 
+def test_a_lone_surrogate_in_a_file_is_listed_and_found_not_a_crash(cli, ctx) -> None:  # type: ignore[no-untyped-def]
+    store = ConversationStore(ctx.paths)
+    store.save(Conversation(title="fine", updated=START))
+    # JSON may carry a lone surrogate, which another program can write; SQLite holds UTF-8 only.
+    made = Conversation(title="odd SURROGATE title", model="mSURROGATE", updated=START + timedelta(days=1), messages=[Message("user", "walrus SURROGATE tusk")])
+    store.save(made)
+    odd = store.path_of(made.id)
+    odd.write_text(odd.read_text(encoding="utf-8").replace("SURROGATE", "\\ud800"), encoding="utf-8")
+    before = odd.read_bytes()
+    assert [(s.id, s.title, s.model) for s in store.summaries()][0] == (made.id, "odd \ufffd title", "m\ufffd")
+    assert [s.id for s in store.search("walrus")] == [made.id]
+    assert store.problems == []
+    listed = cli("chats", "list", "--search", "tusk")
+    assert listed.returncode == 0 and "odd" in listed.stdout and "Traceback" not in listed.stderr
+    assert odd.read_bytes() == before  # the file is the truth: left as it is
+    conversation = store.load(made.id)
+    conversation.messages.append(Message("assistant", "noted"))
+    store.save(conversation)  # continuing it keeps the odd character, escaped as it came
+    saved = json.loads(odd.read_text(encoding="utf-8"))
+    assert saved["title"] == "odd \ud800 title" and [m["content"] for m in saved["messages"]] == ["walrus \ud800 tusk", "noted"]
+
+
 def test_chats_list_search_prints_matches_and_the_words_around_them(cli, ctx) -> None:  # type: ignore[no-untyped-def]
     store = ConversationStore(ctx.paths)
     hit = Conversation(title="Lightning channels", updated=START, messages=[Message("user", "open a channel\x1b[2J to my node")])
