@@ -135,22 +135,19 @@ class AgentsPane(Pane, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="agents-state")
+        # Columns here, not in on_mount: see KeysPane.compose.
         agents: DataTable[Any] = DataTable(id="agents-table", cursor_type="row")
-        yield agents
-        yield Static("", id="agent-line")
-        actions: DataTable[Any] = DataTable(id="actions-table", cursor_type="row")
-        yield actions
-
-    def on_mount(self) -> None:
-        agents = self.query_one("#agents-table", DataTable)
         for key, label, width in (("name", "Agent", 10), ("state", "State", 7), ("owner", "Owner", 10), ("wallet", "Wallet", 8),
                                   ("limit", "Limit", 11), ("spent", "Spent", 7), ("left", "Left", 7)):
             agents.add_column(label, key=key, width=width)
-        actions = self.query_one("#actions-table", DataTable)
+        actions: DataTable[Any] = DataTable(id="actions-table", cursor_type="row")
         for key, label, width in (("time", "Time", 11), ("tool", "Tool", 14), ("arguments", "Arguments", 20), ("sats", "Sats", 6)):
             actions.add_column(label, key=key, width=width)
         actions.add_column("Outcome", key="outcome")
         agents.display = actions.display = False
+        yield agents
+        yield Static("", id="agent-line")
+        yield actions
 
     def on_show(self) -> None:
         self.refresh_view()

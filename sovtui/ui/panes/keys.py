@@ -66,12 +66,13 @@ class KeysPane(Pane, can_focus=True):
         yield Static("", id="vault-state")
         yield Static("", id="keys-hint")
         table: DataTable[str] = DataTable(id="keys-table", cursor_type="row")
+        # Columns here, not in on_mount: a pane built in the background while the app closes is mounted
+        # with its children already gone, and a query there failed the app's exit.
+        for key, label in (("label", "Label"), ("role", "Role"), ("npub", "npub"), ("created", "Created")):
+            table.add_column(label, key=key)
         yield table
 
     def on_mount(self) -> None:
-        table = self.table
-        for key, label in (("label", "Label"), ("role", "Role"), ("npub", "npub"), ("created", "Created")):
-            table.add_column(label, key=key)
         self.set_interval(30, self._idle_lock)
 
     def on_show(self) -> None:

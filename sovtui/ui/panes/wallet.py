@@ -78,12 +78,10 @@ class WalletPane(Pane, can_focus=True):
     def compose(self) -> ComposeResult:
         for part in ("title", "balance", "budget", "status"):
             yield Static("", id=f"wallet-{part}", markup=False)
-        yield DataTable(id="wallet-history", cursor_type="row")
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label in HISTORY_COLUMNS:
+        table: DataTable[str] = DataTable(id="wallet-history", cursor_type="row")
+        for label in HISTORY_COLUMNS:  # here, not in on_mount: see KeysPane.compose
             table.add_column(label, key=label.lower())
+        yield table
 
     def on_show(self) -> None:
         self.render_view()
