@@ -9,11 +9,12 @@ host, and where that host is, will receive the prompt; it is drawn again
 whenever that may have changed (another host, the setup wizard, a new
 default model: ``action_refresh``).
 
-The pane shows and routes; the rules are ``sovtui.chat``'s, and what it asks
+The pane shows and routes; the rules are ``sovtui.chat``'s. What it asks
 the person (a public host's yes, settings, rename, delete, export, personas)
-is in ``chat_actions``. Outside text (replies, thinking, model names, titles)
-is made safe where it is shown: ``MessageWidget``, ``ConversationList``,
-``ChatInfo``.
+is in ``chat_actions``; the conversation list beside the messages, kept up
+to date from the index, in ``chat_history``. Outside text (replies,
+thinking, model names, titles) is made safe where it is shown:
+``MessageWidget``, ``ConversationList``, ``ChatInfo``.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.worker import Worker
 
-from sovtui.chat.index import BATCH, words
 from sovtui.chat.models import Conversation, Message
 from sovtui.chat.session import ChatSession
-from sovtui.chat.store import ConversationStore, Problem, Summary
+from sovtui.chat.store import ConversationStore
 from sovtui.errors import SovtuiError
-from sovtui.ui.panes.chat_actions import ChatActions, Reply, open_reply
+from sovtui.ui.panes.chat_actions import Reply, open_reply
+from sovtui.ui.panes.chat_history import ChatHistory
 from sovtui.ui.screens.approval import ask_approval
 from sovtui.ui.widgets.chat_info import ChatInfo
 from sovtui.ui.widgets.chat_input import ChatInput
-from sovtui.ui.widgets.conversation_list import ConversationItem, ConversationLines, ConversationList
+from sovtui.ui.widgets.conversation_list import ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
 
@@ -52,7 +53,7 @@ LIST_CHECK = 2.0
 STREAMING = "a reply is still streaming: esc stops it"
 
 
-class ChatPane(ChatActions):
+class ChatPane(ChatHistory):
     CSS_PATH = "chat.tcss"
 
     BINDINGS = [
@@ -86,13 +87,6 @@ class ChatPane(ChatActions):
         self.reply_worker: Worker[None] | None = None
         self.editing: int | None = None
         self._sending = False
-        self._query = ""  # the search box's words
-        self._shown_query: str | None = None  # the words the list on screen was found by
-        self._listed = False
-        #: The first screenful, read while the screen mounts (``on_mount``).
-        self._first: asyncio.Future[None] | None = None
-        self._folder_stamp: int | None = None
-        self._problems_told: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield ConversationList(id="conversations", cursor_blink=self.sovtui.cursor_blink)
@@ -173,103 +167,6 @@ class ChatPane(ChatActions):
         if self.reply_worker is None:
             self.session.host_name = self.sovtui.host_name
         self.update_info()
-
-    # --- the conversation list ----------------------------------------------------
-
-    @work(group="chat-list", exclusive=True, exit_on_error=False, description="list the saved conversations")
-    async def load_list(self, query: str | None = None, *, refresh: bool = True, full: bool = False) -> None:
-        """Show the conversations (``query``: those it finds; None: the search box's words).
-
-        The index answers at once with what it holds; then, with ``refresh``,
-        it is brought up to date from the files in a thread and the list is
-        shown again only if anything changed.
-        """
-        self._query = self._query if query is None else query
-        query = self._query
-        if self._first is not None:  # the first screenful (on_mount) is on screen before the whole list
-            first, self._first = self._first, None
-            await first
-        await self._show_list(query, refresh=refresh, full=full)
-        self._listed = True
-
-    async def _show_list(self, query: str, *, refresh: bool, full: bool = False, limit: int = -1) -> None:
-        store, whole = self.store, self._listed
-
-        listing = self.query_one(ConversationList)
-
-        def progress(done: int, total: int) -> None:  # a first start with a long history reads every file once
-            if total > BATCH:
-                self.app.call_from_thread(listing.indexing, done, total)
-
-        def read() -> tuple[list[Summary], list[Problem]] | None:
-            if not whole and not refresh and store.folder_stamp() is None:
-                return [], []  # no folder, no conversations: the index is not made before the first frame
-            if refresh and not store.refresh(progress, full=full) and self._shown_query == query and whole:
-                return None  # nothing changed on disk: the list on screen is right
-            return store.search(query, refresh=False, limit=limit), list(store.problems)
-
-        found = await self.attempt(read)
-        if found is None:
-            return
-        summaries, problems = found
-        items = [ConversationItem(s.id, s.title, s.updated, s.model, nostr_peer=s.nostr_peer) for s in summaries]
-        keep = listing.highlighted_id if self._shown_query == query else None
-        self._shown_query = query
-        listing.set_items(items, selected=keep or self.session.conversation.id, terms=words(query))
-        new = {str(p) for p in problems} - self._problems_told
-        for problem in new:
-            self.notify(problem, severity="warning", timeout=8)
-        self._problems_told |= new
-
-    @work(group="chat-list-check", exclusive=True, exit_on_error=False, description="look for conversations saved elsewhere")
-    async def _check_folder(self) -> None:
-        """Another process (``sovtui chat``, an agent service, a second TUI) saved or deleted a conversation."""
-        stamp = await self.attempt(self.store.folder_stamp)
-        if stamp != self._folder_stamp:
-            self._folder_stamp = stamp
-            self.load_list()
-
-    def _app_focus_changed(self, focused: bool) -> None:
-        if focused:  # back from another window: anything may have been written, even in place
-            self.load_list(full=True)
-
-    @work(group="chat-snippets", exit_on_error=False, description="find the words around a match")
-    async def on_conversation_lines_snippets_wanted(self, event: ConversationLines.SnippetsWanted) -> None:
-        query, store = self._shown_query or "", self.store
-        found = await self.attempt(lambda: store.snippets(query, event.ids))
-        if found is not None and query == self._shown_query:
-            self.query_one(ConversationLines).add_snippets(found, event.ids)
-
-    def on_conversation_list_search_changed(self, event: ConversationList.SearchChanged) -> None:
-        self.load_list(event.query, refresh=False)
-
-    def on_conversation_list_chosen(self, event: ConversationList.Chosen) -> None:
-        self.open_conversation(event.conversation_id)
-
-    @work(group="chat-open", exclusive=True, exit_on_error=False, description="open a saved conversation")
-    async def open_conversation(self, conversation_id: str) -> None:
-        if await self._open(conversation_id):
-            self.focus_default()
-
-    async def _open(self, conversation_id: str) -> bool:
-        if self._streaming():
-            return False
-        if self.session.conversation.id == conversation_id:
-            return True
-        conversation = await self.attempt(lambda: self.store.load(conversation_id))
-        if conversation is None:
-            return False
-        self._session = self._with_owner(ChatSession(self.ctx, conversation, host_name=self.sovtui.host_name, store=self.store))
-        self.editing = None
-        await self.show_messages()
-        self.update_info()
-        return True
-
-    async def on_conversation_list_action_requested(self, event: ConversationList.ActionRequested) -> None:
-        if event.action == "delete":
-            self.action_delete()
-        elif await self._open(event.conversation_id):
-            await self.run_action(event.action)
 
     async def show_messages(self) -> None:
         messages = self.session.conversation.messages
