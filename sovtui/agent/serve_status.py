@@ -10,7 +10,6 @@ each sender's conversation), written atomically.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from sovtui.agent.errors import AgentError
 from sovtui.files import atomic_write
 from sovtui.nostr import nip59
+from sovtui.processes import pid_alive
 from sovtui.text import safe_line
 
 
@@ -41,16 +41,6 @@ def state_path(state_dir: Path, name: str) -> Path:
     return agents_state_dir(state_dir) / f"{name}.serve-state.json"
 
 
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass(frozen=True)
@@ -97,7 +87,7 @@ def read_status(state_dir: Path, name: str) -> ServeStatus:
 
     pid = data.get("pid") if isinstance(data.get("pid"), int) else None
     relays = tuple(safe_line(r) for r in data.get("relays", []) if isinstance(r, str)) if isinstance(data.get("relays"), list) else ()
-    running = data.get("stopped") is None and _pid_alive(pid)
+    running = data.get("stopped") is None and pid_alive(pid)
     npub = safe_line(data["npub"]) if isinstance(data.get("npub"), str) else ""
     return ServeStatus(name, running, pid, number("since"), number("last_activity"), number("stopped"), relays, npub)
 

@@ -167,13 +167,13 @@ class BuiltinServer:
 
     def managed_pid(self) -> int | None:
         """The pid of the engine sovtui started, if it still runs as one."""
-        from sovtui.inference.server import _cmdline, _pid_alive
+        from sovtui.processes import cmdline, pid_alive
 
         record = self._record()
-        if record is None or not _pid_alive(record["pid"]):
+        if record is None or not pid_alive(record["pid"]):
             return None
-        cmdline = _cmdline(record["pid"])
-        if cmdline and MODULE not in cmdline:
+        command = cmdline(record["pid"])
+        if command and MODULE not in command:
             return None  # the pid was reused by something else
         return int(record["pid"])
 
@@ -360,7 +360,7 @@ class BuiltinServer:
             return await self._stop_locked(timeout)
 
     async def _stop_locked(self, timeout: float = 10.0) -> str:
-        from sovtui.inference.server import _pid_alive, _reap
+        from sovtui.processes import pid_alive, reap
 
         pid = self.managed_pid()
         if pid is None:
@@ -368,13 +368,13 @@ class BuiltinServer:
             return "the built-in engine is not running"
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _pid_alive(pid) and time.monotonic() < deadline:
-            _reap(pid)
+        while pid_alive(pid) and time.monotonic() < deadline:
+            reap(pid)
             await asyncio.sleep(0.05)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
             await asyncio.sleep(0.05)
-        _reap(pid)
+        reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped the built-in engine (pid {pid})"
 

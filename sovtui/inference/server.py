@@ -32,6 +32,7 @@ from sovtui.inference.errors import BackendError, OllamaNotInstalled
 from sovtui.inference.hosts import HostTarget
 from sovtui.net import Locality
 from sovtui.paths import Paths, ensure_private_dir
+from sovtui.processes import cmdline, pid_alive, reap
 
 if TYPE_CHECKING:
     from sovtui.context import Context
@@ -63,21 +64,8 @@ class ServerStatus:
         return "not installed"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 class ManagedServer:
@@ -121,10 +109,10 @@ class ManagedServer:
         if record is None:
             return None
         pid = record["pid"]
-        if record.get("url") != self.target.url or not _pid_alive(pid):
+        if record.get("url") != self.target.url or not pid_alive(pid):
             return None
-        cmdline = _cmdline(pid)
-        if cmdline and ("serve" not in cmdline or "ollama" not in cmdline):
+        command = cmdline(pid)
+        if command and ("serve" not in command or "ollama" not in command):
             return None  # the pid was reused by something else
         return pid
 
@@ -221,12 +209,12 @@ class ManagedServer:
             return "no Ollama server started by sovtui is running"
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _pid_alive(pid) and time.monotonic() < deadline:
-            _reap(pid)
+        while pid_alive(pid) and time.monotonic() < deadline:
+            reap(pid)
             await asyncio.sleep(0.05)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
-        _reap(pid)
+        reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped the Ollama server sovtui started (pid {pid})"
 
@@ -250,10 +238,3 @@ def child_environment() -> dict[str, str]:
     """
     return {name: value for name, value in os.environ.items() if not name.upper().startswith("SOVTUI_")}
 
-
-def _reap(pid: int) -> None:
-    """Collect a child we started in this process so it does not linger as a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
