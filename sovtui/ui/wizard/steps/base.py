@@ -19,6 +19,8 @@ from sovtui.ui.pane import sovtui_app
 from sovtui.ui.work import attempt, succeeds
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from sovtui.context import Context
     from sovtui.ui.wizard.screen import WizardScreen
 
@@ -55,7 +57,11 @@ class Step(Vertical):
         """The primary button: do what the step offers; True to move on."""
         return True
 
-    def say(self, selector: str, text: str, kind: str = "") -> None:
+    def say(self, selector: str, text: str | Text, kind: str = "") -> None:
+        """Show ``text`` on the line ``selector`` (hidden when empty), marked as ``kind`` (error, ok, hint).
+
+        A ``Text`` is shown as it is: no markup is read in it.
+        """
         widget = self.query_one(selector, Static)
         widget.update(text)
         widget.display = bool(text)

@@ -121,7 +121,7 @@ class InferenceStep(Step):
             from sovtui.ui.plain import plain_block
 
             text = f"The built-in engine (llama.cpp, no Ollama needed) is not installed yet.\nInstall it here, or run:\n  {install_command()}"
-            self.say("#inf-state", plain_block(text), "")  # type: ignore[arg-type] - a Text: the command's [local] is no markup
+            self.say("#inf-state", plain_block(text), "")  # a Text: the command's [local] is no markup
             self.query_one("#inf-install", Button).display = True
             return
         if not f.models:
