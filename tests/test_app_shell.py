@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import Static
 
 from sovtui.config import load_config
 from sovtui.paths import Paths
 from sovtui.ui.screens.config_error import ConfigErrorScreen
-from tests.pilot_helpers import wait_for_workers
+from tests.pilot_helpers import wait_for_workers, wait_until
 
 # Showing the Models pane asks its host: point it at a port where nothing listens.
 pytestmark = pytest.mark.usefixtures("no_ollama")
@@ -100,6 +102,32 @@ async def test_a_palette_action_reaches_a_pane_not_yet_built(make_app, monkeypat
         await pilot.press("enter")
         await wait_for_screen(app, pilot, CredentialsScreen)
         assert app.active_pane == "keys" and len(app.query(PaneSlot)) == 3
+
+
+async def test_a_key_typed_right_after_a_pane_key_reaches_the_new_pane(make_app) -> None:
+    """F3 then u, typed together while the Keys pane is still being built: u is the Keys pane's, not the prompt's.
+
+    The pane lock is held as the background build holds it, so F3 waits for
+    it and u is queued behind F3. Focus given with ``Widget.focus`` is only
+    applied at the loop's next turn, after u: u went to the chat prompt.
+    """
+    from sovtui.ui.panes.keys import KeysPane
+    from sovtui.ui.widgets.chat_input import ChatInput
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app._first_screen, what="the first screen")
+        await wait_for_workers(app)
+        from textual import events
+
+        async with app._pane_lock:  # as when the other panes are being built
+            app.post_message(events.Key("f3", None))  # its action waits for the lock
+            await asyncio.sleep(0.2)
+            app.post_message(events.Key("x", "x"))  # typed meanwhile: queued behind it ("x" does nothing in the Keys pane)
+        await wait_until(pilot, lambda: app.active_pane == "keys", what="the Keys pane")
+        await pilot.pause()
+        assert app.query_one(ChatInput).text == ""  # nothing typed into the chat
+        assert app.focused is not None and app.query_one(KeysPane) in app.focused.ancestors_with_self
 
 
 async def test_ctrl_q_quits_with_exit_code_0(make_app) -> None:

@@ -78,12 +78,21 @@ class Pane(Widget):
     def ctx(self) -> Context:
         return self.sovtui.ctx
 
+    def focus_target(self) -> Widget | None:
+        """The widget a user most likely wants focused when the pane is shown."""
+        return next((widget for widget in self.query("*") if widget.focusable), None)
+
     def focus_default(self) -> None:
-        """Give focus to the widget a user most likely wants when the pane is shown."""
-        for widget in self.query("*"):
-            if widget.focusable:
-                widget.focus()
-                return
+        """Focus ``focus_target`` now.
+
+        Not with ``Widget.focus``, which applies the focus at the loop's next
+        turn: a key typed right after the pane's key (F3 then u, while the
+        pane was still being built) was handled before that and went to the
+        pane left behind, typing "u" into the chat prompt.
+        """
+        target = self.focus_target()
+        if target is not None:
+            self.screen.set_focus(target)
 
     async def attempt(self, work: Awaitable[T] | Callable[[], T], *, on_error: ErrorSink = None) -> T | None:
         """``work``'s value, or None once its SovtuiError is shown (see ``sovtui.ui.work``)."""

@@ -12,7 +12,7 @@ from sovtui.ui.screens.invoice import InvoiceScreen
 from sovtui.wallet.bolt11 import decode
 from sovtui.wallet.service import WalletService
 from sovtui.wallet.uri import parse_nwc_uri
-from tests.pilot_helpers import answer_text, wait_for_screen, wait_for_workers, wait_until
+from tests.pilot_helpers import answer_text, wait_for_screen, wait_until
 from tests.wallet.simulator import WalletSimulator, merchant_invoice
 
 
@@ -35,13 +35,10 @@ async def open_wallet_pane(app, pilot) -> WalletPane:  # type: ignore[no-untyped
 
     The pane learns its wallet when first shown, and the focus follows the
     tab: a key pressed sooner finds no wallet, or goes to the chat prompt.
-    The start is let finish first (the first screen out, the other panes
-    built): twice in full runs on a loaded machine, an f4 pressed in the
-    first instant left the Chat pane on screen (not reproduced alone; see
-    the closing note of issue 18).
+    F4 is pressed at once, as an impatient person would: the pane's focus is
+    given at once too (``Pane.focus_default``), so nothing that lands later
+    (the screen's first auto-focus) can pull the tab back to the Chat pane.
     """
-    await wait_until(pilot, lambda: app._first_screen, what="the first screen")
-    await wait_for_workers(app, *[w for w in app.workers if w.group == "panes"])
     await pilot.press("f4")
 
     def ready() -> bool:

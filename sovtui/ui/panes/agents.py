@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from sovtui.text import safe_line
@@ -152,8 +153,8 @@ class AgentsPane(Pane, can_focus=True):
     def on_show(self) -> None:
         self.refresh_view()
 
-    def focus_default(self) -> None:
-        self.focus()
+    def focus_target(self) -> Widget:
+        return self  # on_focus hands it to the table when there are agents
 
     def on_focus(self) -> None:
         table = self.query_one("#agents-table", DataTable)

@@ -27,6 +27,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.worker import Worker
 
 from sovtui.chat.models import Conversation, Message
@@ -113,8 +114,8 @@ class ChatPane(ChatHistory):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 70, "-narrow")
 
-    def focus_default(self) -> None:
-        self.query_one(ChatInput).focus()
+    def focus_target(self) -> Widget:
+        return self.query_one(ChatInput)
 
     @property
     def store(self) -> ConversationStore:

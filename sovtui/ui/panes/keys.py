@@ -15,6 +15,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from sovtui.errors import SovtuiError
@@ -78,8 +79,8 @@ class KeysPane(Pane, can_focus=True):
     def on_show(self) -> None:
         self.refresh_view()
 
-    def focus_default(self) -> None:
-        self.focus()  # and on to the table, when there are keys: the pane's own keys (n, u) work either way
+    def focus_target(self) -> Widget:
+        return self  # and on to the table, when there are keys: the pane's own keys (n, u) work either way
 
     def on_focus(self) -> None:
         if self.table.display and self.table.row_count:

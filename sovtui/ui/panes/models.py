@@ -23,6 +23,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from sovtui.errors import SovtuiError
@@ -77,9 +78,8 @@ class ModelsPane(Pane, can_focus=True):
         yield Static("", id="models-loaded")
         yield PullRow(id="pull-row")
 
-    def focus_default(self) -> None:
-        # The pane takes focus so its keys work even when the table is hidden.
-        self.focus()
+    def focus_target(self) -> Widget:
+        return self  # the pane, so its keys work even when the table is hidden; on_focus hands it on
 
     def on_focus(self) -> None:
         # With a table to show, the table gets it.

@@ -17,6 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from sovtui.errors import SovtuiError
@@ -88,8 +89,8 @@ class WalletPane(Pane, can_focus=True):
         if self.wallet and self._unlocked():
             self.action_refresh()
 
-    def focus_default(self) -> None:
-        self.focus()  # on_focus hands it to the history when there is one
+    def focus_target(self) -> Widget:
+        return self  # on_focus hands it to the history when there is one
 
     def on_focus(self) -> None:
         table = self.query_one(DataTable)
