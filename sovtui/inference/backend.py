@@ -24,7 +24,6 @@ names are made safe where they are shown (the CLI and the TUI).
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from typing import Any
@@ -33,6 +32,7 @@ import httpx
 
 from sovtui.inference.errors import BackendError, BackendUnreachable, ModelNotFound
 from sovtui.inference.hosts import HostTarget
+from sovtui.inference.transport import UNREADABLE, reason, shared_tls_context, transport_error, valid_text
 from sovtui.inference.types import ChatChunk, ToolCall, LayerProgress, LoadedModel, ModelDetails, ModelInfo, PullProgress
 from sovtui.net import Locality
 from sovtui.text import safe_line
@@ -40,58 +40,6 @@ from sovtui.text import safe_line
 MANAGEMENT_TIMEOUT = 10.0
 #: A reply may wait long for its first token while a big model loads.
 STREAM_TIMEOUT = httpx.Timeout(connect=5.0, read=600.0, write=30.0, pool=5.0)
-
-
-def _chain(exc: BaseException | None) -> list[BaseException]:
-    seen: list[BaseException] = []
-    while exc is not None and exc not in seen:
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__
-    return seen
-
-
-def _reason(exc: BaseException) -> str:
-    chain = _chain(exc)
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        return "connection refused"
-    text = " ".join(str(e) for e in chain).lower()
-    if "refused" in text or "errno 111" in text or "failed to connect" in text:
-        return "connection refused"
-    if isinstance(exc, httpx.TimeoutException) or "timed out" in text:
-        return "timed out"
-    if "name or service not known" in text or "nodename nor servname" in text:
-        return "unknown host name"
-    return safe_line(str(exc)) or type(exc).__name__
-
-
-#: What reading a host's answer raises when it is not what Ollama sends: no
-#: JSON (ValueError), JSON of the wrong shape (pydantic's ValidationError is a
-#: ValueError; ``.get`` on a list, ``json.loads`` of a dict: AttributeError,
-#: TypeError), nesting deeper than the parser goes (RecursionError).
-_UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError)
-
-
-def _valid(text: str) -> str:
-    """``text`` that can be encoded: lone surrogates become U+FFFD.
-
-    JSON can carry ``"\\ud800"``, which decodes to a lone surrogate that no
-    encoder accepts: writing it to a terminal or a conversation file would
-    fail. ASCII (most fragments) is returned as it is, at no cost.
-    """
-    if text.isascii():
-        return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-@functools.cache
-def shared_tls_context() -> Any:
-    """One verifying TLS context for every client in the process.
-
-    httpx builds a fresh one, loading the whole certificate store (20-30 ms),
-    for each client, and a chat reply, a model list and a status check each
-    open a client. Same verification, paid once.
-    """
-    return httpx.create_ssl_context()
 
 
 class Backend:
@@ -150,22 +98,18 @@ class Backend:
 
         if isinstance(exc, BackendError):
             return exc
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)):
-            return BackendUnreachable(self.url, _reason(exc), local=self.locality is Locality.THIS_MACHINE)
-        if isinstance(exc, httpx.TimeoutException):
-            return BackendError(f"Ollama at {self.url} did not answer in time ({_reason(exc)})")
-        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-            return BackendError(f"the connection to Ollama at {self.url} was lost ({safe_line(str(exc)) or 'closed'})")
+        lost = transport_error(exc, server=f"Ollama at {self.url}",
+                               unreachable=lambda e: BackendUnreachable(self.url, reason(e), local=self.locality is Locality.THIS_MACHINE))
+        if lost is not None:
+            return lost
         if isinstance(exc, ResponseError):
-            message = safe_line(_valid(str(exc.error)).strip())  # the server's words
+            message = safe_line(valid_text(str(exc.error)).strip())  # the server's words
             if model and exc.status_code == 404 and "not found" in message:
                 return ModelNotFound(model, self.name)
             if exc.status_code == -1:
                 return BackendError(f"Ollama at {self.name} stopped with an error: {message}")
             return BackendError(f"Ollama at {self.name} answered {exc.status_code}: {message}")
-        if isinstance(exc, httpx.HTTPError):
-            return BackendError(f"talking to Ollama at {self.url} failed: {safe_line(str(exc))}")
-        if isinstance(exc, _UNREADABLE):
+        if isinstance(exc, UNREADABLE):
             return BackendError(f"{self.url} sent an answer that is not Ollama's ({type(exc).__name__}): is it an Ollama server?")
         raise exc
 
@@ -180,7 +124,7 @@ class Backend:
         """Turning an answer into our records: a value of the wrong kind is the host's fault."""
         try:
             yield
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             raise self._translate(exc) from None
 
     # --- health ---------------------------------------------------------------
@@ -191,14 +135,14 @@ class Backend:
             async with httpx.AsyncClient(base_url=self.url, timeout=self.timeout, verify=shared_tls_context()) as client:
                 response = await client.get("/api/version")
                 response.raise_for_status()
-                return _valid(str(response.json().get("version", "unknown")))
+                return valid_text(str(response.json().get("version", "unknown")))
         except (httpx.HTTPError, ValueError) as exc:
             if isinstance(exc, httpx.HTTPStatusError):
                 raise BackendError(f"{self.url} answered {exc.response.status_code}: is it an Ollama server?") from None
             if isinstance(exc, ValueError):
                 raise BackendError(f"{self.url} did not answer like an Ollama server") from None
             raise self._translate(exc) from None
-        except _UNREADABLE:
+        except UNREADABLE:
             raise BackendError(f"{self.url} did not answer like an Ollama server") from None
 
     async def is_up(self) -> bool:
@@ -218,13 +162,13 @@ class Backend:
                 details = entry.details
                 models.append(
                     ModelInfo(
-                        name=_valid(entry.model or ""),
+                        name=valid_text(entry.model or ""),
                         size=int(entry.size or 0),
-                        parameter_size=_valid((details.parameter_size if details else "") or ""),
-                        quantization=_valid((details.quantization_level if details else "") or ""),
-                        family=_valid((details.family if details else "") or ""),
+                        parameter_size=valid_text((details.parameter_size if details else "") or ""),
+                        quantization=valid_text((details.quantization_level if details else "") or ""),
+                        family=valid_text((details.family if details else "") or ""),
                         modified=entry.modified_at,
-                        digest=_valid(entry.digest or ""),
+                        digest=valid_text(entry.digest or ""),
                     )
                 )
             return models
@@ -237,14 +181,14 @@ class Backend:
             details = response.details
             return ModelDetails(
                 name=name,
-                family=_valid((details.family if details else "") or ""),
-                parameter_size=_valid((details.parameter_size if details else "") or ""),
-                quantization=_valid((details.quantization_level if details else "") or ""),
-                capabilities=tuple(_valid(c) for c in response.capabilities or ()),
+                family=valid_text((details.family if details else "") or ""),
+                parameter_size=valid_text((details.parameter_size if details else "") or ""),
+                quantization=valid_text((details.quantization_level if details else "") or ""),
+                capabilities=tuple(valid_text(c) for c in response.capabilities or ()),
                 context_length=context,
-                template=_valid(response.template or ""),
-                license=_valid(response.license or ""),
-                parameters=_valid(response.parameters or ""),
+                template=valid_text(response.template or ""),
+                license=valid_text(response.license or ""),
+                parameters=valid_text(response.parameters or ""),
             )
 
     async def delete(self, name: str) -> None:
@@ -258,7 +202,7 @@ class Backend:
         with self._reading():
             return [
                 LoadedModel(
-                    name=_valid(entry.model or entry.name or ""),
+                    name=valid_text(entry.model or entry.name or ""),
                     size=int(entry.size or 0),
                     size_vram=int(entry.size_vram or 0),
                     expires_at=entry.expires_at,
@@ -280,7 +224,7 @@ class Backend:
             async for part in stream:
                 now = time.monotonic()
                 progress.now = now
-                progress.status = _valid(part.status or progress.status)
+                progress.status = valid_text(part.status or progress.status)
                 progress.digest = part.digest
                 if part.digest and part.total:
                     layer = progress.layers.get(part.digest)
@@ -334,11 +278,11 @@ class Backend:
             async for part in stream:
                 message = part.message
                 yield ChatChunk(
-                    content=_valid(message.content or "") if message else "",
-                    thinking=_valid(message.thinking or "") if message else "",
+                    content=valid_text(message.content or "") if message else "",
+                    thinking=valid_text(message.thinking or "") if message else "",
                     tool_calls=_tool_calls(message),
                     done=bool(part.done),
-                    done_reason=_valid(part.done_reason) if part.done_reason else None,
+                    done_reason=valid_text(part.done_reason) if part.done_reason else None,
                     eval_count=part.eval_count,
                     eval_duration=part.eval_duration,
                     prompt_eval_count=part.prompt_eval_count,
@@ -363,5 +307,5 @@ def _tool_calls(message: Any) -> tuple[ToolCall, ...]:
         arguments = function.arguments if function.arguments is not None else {}
         if not function.name or not isinstance(arguments, Mapping):
             raise ValueError("a tool call without a name or with arguments that are not an object")
-        found.append(ToolCall(_valid(str(function.name)), dict(arguments)))
+        found.append(ToolCall(valid_text(str(function.name)), dict(arguments)))
     return tuple(found)

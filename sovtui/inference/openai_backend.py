@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from sovtui.inference.backend import MANAGEMENT_TIMEOUT, STREAM_TIMEOUT, _reason, _UNREADABLE, _valid, shared_tls_context
+from sovtui.inference.backend import MANAGEMENT_TIMEOUT, STREAM_TIMEOUT
 from sovtui.inference.engine import cannot
 from sovtui.inference.errors import (
     BackendError,
@@ -55,6 +55,7 @@ from sovtui.inference.errors import (
     ToolsRefused,
 )
 from sovtui.inference.hosts import HostTarget
+from sovtui.inference.transport import UNREADABLE, reason, shared_tls_context, transport_error, valid_text
 from sovtui.inference.types import ChatChunk, LoadedModel, ModelDetails, ModelInfo, PullProgress, ToolCall
 from sovtui.net import Locality
 from sovtui.text import safe_line
@@ -174,7 +175,7 @@ class _Calls:
             arguments = json.loads(text)
             if not part["name"] or not isinstance(arguments, dict):
                 raise ValueError("a tool call without a name or with arguments that are not an object")
-            found.append(ToolCall(_valid(part["name"]), arguments))
+            found.append(ToolCall(valid_text(part["name"]), arguments))
         return tuple(found)
 
 
@@ -234,13 +235,17 @@ class OpenAIBackend:
 
     def _scrub(self, text: str) -> str:
         """A server's words, one safe line, without the key (some servers quote it back)."""
-        text = safe_line(_valid(text).strip())
+        text = safe_line(valid_text(text).strip())
         if self._api_key and len(self._api_key) >= 4:
             text = text.replace(self._api_key, "***")
         return text[:300]
 
+    @property
+    def _server(self) -> str:
+        return f"the server at {self.url}"
+
     def _unreachable(self, exc: BaseException) -> BackendError:
-        return BackendUnreachable(self.url, _reason(exc), local=self.locality is Locality.THIS_MACHINE, kind="OpenAI-compatible server")
+        return BackendUnreachable(self.url, reason(exc), local=self.locality is Locality.THIS_MACHINE, kind="OpenAI-compatible server")
 
     def _translate(self, exc: BaseException, *, model: str | None = None, tools: bool = False) -> BackendError:
         import openai
@@ -248,12 +253,11 @@ class OpenAIBackend:
         if isinstance(exc, BackendError):
             return exc
         if isinstance(exc, openai.APITimeoutError):
-            return BackendError(f"the server at {self.url} did not answer in time")
-        if isinstance(exc, openai.APIConnectionError):
+            return BackendError(f"{self._server} did not answer in time")
+        if isinstance(exc, openai.APIConnectionError):  # the SDK's wrapper of httpx's error: the cause says what happened
             cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-                return BackendError(f"the connection to {self.url} was lost ({safe_line(str(cause)) or 'closed'})")
-            return self._unreachable(cause or exc)
+            lost = transport_error(cause, server=self._server, unreachable=self._unreachable) if cause is not None else None
+            return lost or self._unreachable(cause or exc)
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             if status in (401, 403):
@@ -278,17 +282,12 @@ class OpenAIBackend:
             if tools and "tool" in message.lower():
                 return ToolsRefused(model or "", self.name, message)
             return BackendError(f"{self.name} stopped with an error: {message}")
-        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)):
-            return self._unreachable(exc)
-        if isinstance(exc, httpx.TimeoutException):
-            return BackendError(f"the server at {self.url} did not answer in time ({_reason(exc)})")
-        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-            return BackendError(f"the connection to {self.url} was lost ({safe_line(str(exc)) or 'closed'})")
-        if isinstance(exc, httpx.HTTPError):
-            return BackendError(f"talking to {self.url} failed: {safe_line(str(exc))}")
+        lost = transport_error(exc, server=self._server, unreachable=self._unreachable)
+        if lost is not None:
+            return lost
         if isinstance(exc, openai.OpenAIError):
             return BackendError(f"talking to {self.url} failed: {self._scrub(str(exc))}")
-        if isinstance(exc, _UNREADABLE):
+        if isinstance(exc, UNREADABLE):
             return BackendError(f"{self.url} sent an answer that is not the OpenAI API's ({type(exc).__name__}): is it an OpenAI-compatible server?")
         raise exc
 
@@ -306,7 +305,7 @@ class OpenAIBackend:
     def _reading(self) -> Iterator[None]:
         try:
             yield
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             raise self._translate(exc) from None
 
     # --- health ---------------------------------------------------------------
@@ -346,11 +345,11 @@ class OpenAIBackend:
                 created = _count(getattr(entry, "created", None))
                 models.append(
                     ModelInfo(
-                        name=_valid(str(entry.id)),
+                        name=valid_text(str(entry.id)),
                         size=_count(meta.get("size")) or 0,
                         parameter_size=_parameters(params),
                         quantization="",
-                        family=_valid(str(getattr(entry, "owned_by", "") or "")),
+                        family=valid_text(str(getattr(entry, "owned_by", "") or "")),
                         modified=datetime.fromtimestamp(created, timezone.utc) if created and 0 < created < 2**33 else None,
                     )
                 )
@@ -362,13 +361,13 @@ class OpenAIBackend:
         with self._reading():
             entry = next((e for e in entries if str(e.id) == name), None)
             if entry is None:
-                raise ModelNotFound(name, self.name, served=[_valid(str(e.id)) for e in entries])
+                raise ModelNotFound(name, self.name, served=[valid_text(str(e.id)) for e in entries])
             meta = _extra(entry, "meta")
             meta = meta if isinstance(meta, Mapping) else {}
             context = _count(meta.get("n_ctx_train")) or _count(_extra(entry, "max_model_len"))
             return ModelDetails(
                 name=name,
-                family=_valid(str(getattr(entry, "owned_by", "") or "")),
+                family=valid_text(str(getattr(entry, "owned_by", "") or "")),
                 parameter_size="",
                 quantization="",
                 capabilities=("completion", "tools"),
@@ -450,7 +449,7 @@ class OpenAIBackend:
                         now = time.monotonic()
                         first = first or now
                         last = now
-                        yield ChatChunk(content=_valid(str(content)), thinking=_valid(str(thinking)))
+                        yield ChatChunk(content=valid_text(str(content)), thinking=valid_text(str(thinking)))
             if finish is None:
                 raise BackendError(f"the connection to {self.url} closed before the reply finished")
             found = calls.calls()
@@ -459,7 +458,7 @@ class OpenAIBackend:
             end = time.monotonic()
             yield ChatChunk(
                 done=True,
-                done_reason="stop" if finish == "tool_calls" else _valid(finish),
+                done_reason="stop" if finish == "tool_calls" else valid_text(finish),
                 eval_count=_count(getattr(usage, "completion_tokens", None)),
                 eval_duration=int((last - first) * 1e9) if first is not None else None,
                 prompt_eval_count=_count(getattr(usage, "prompt_tokens", None)),
