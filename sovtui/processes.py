@@ -8,7 +8,10 @@ positive int is no process.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import time
 from pathlib import Path
 
 
@@ -39,3 +42,16 @@ def reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+async def terminate(pid: int, timeout: float = 10.0) -> None:
+    """Stop a server we started: SIGTERM, up to ``timeout`` seconds to finish, then SIGKILL; collected either way."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        reap(pid)
+        await asyncio.sleep(0.05)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.05)
+    reap(pid)

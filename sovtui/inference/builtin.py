@@ -28,7 +28,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -360,21 +359,13 @@ class BuiltinServer:
             return await self._stop_locked(timeout)
 
     async def _stop_locked(self, timeout: float = 10.0) -> str:
-        from sovtui.processes import pid_alive, reap
+        from sovtui.processes import terminate
 
         pid = self.managed_pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return "the built-in engine is not running"
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while pid_alive(pid) and time.monotonic() < deadline:
-            reap(pid)
-            await asyncio.sleep(0.05)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-            await asyncio.sleep(0.05)
-        reap(pid)
+        await terminate(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped the built-in engine (pid {pid})"
 

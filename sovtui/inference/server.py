@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from sovtui.inference.errors import BackendError, OllamaNotInstalled
 from sovtui.inference.hosts import HostTarget
 from sovtui.net import Locality
 from sovtui.paths import Paths, ensure_private_dir
-from sovtui.processes import cmdline, pid_alive, reap
+from sovtui.processes import cmdline, pid_alive, terminate
 
 if TYPE_CHECKING:
     from sovtui.context import Context
@@ -207,14 +206,7 @@ class ManagedServer:
                     "(a system service stops with: sudo systemctl stop ollama)"
                 )
             return "no Ollama server started by sovtui is running"
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while pid_alive(pid) and time.monotonic() < deadline:
-            reap(pid)
-            await asyncio.sleep(0.05)
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
-        reap(pid)
+        await terminate(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
         return f"stopped the Ollama server sovtui started (pid {pid})"
 

@@ -187,7 +187,7 @@ async def test_stop_with_a_damaged_pid_file_signals_nothing(
         sent.append((pid, sig))  # recorded, never sent
 
     monkeypatch.setattr(os, "kill", kill)
-    monkeypatch.setattr("sovtui.inference.server.reap", lambda pid: None)
+    monkeypatch.setattr("sovtui.processes.reap", lambda pid: None)
     server = ctx.server()
     server.pid_file.parent.mkdir(parents=True, exist_ok=True)
     server.pid_file.write_text(json.dumps({"pid": -1, "url": server.target.url}))
