@@ -18,8 +18,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.loopback import QuietServer, Served
 
 VERSION = "0.12.6"
 
@@ -76,7 +78,7 @@ def _tag(name: str) -> str:
     return name if ":" in name else f"{name}:latest"
 
 
-class OllamaEmulator:
+class OllamaEmulator(Served):
     """Start with ``OllamaEmulator().start()``; ``.url`` is its address."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -95,28 +97,13 @@ class OllamaEmulator:
         class Handler(_Handler):
             server_emulator = emulator
 
-        self.server = _Server((host, port), Handler)
-        self.server.daemon_threads = True
-        self.thread: threading.Thread | None = None
+        self.server = QuietServer((host, port), Handler)
 
     # --- control --------------------------------------------------------------
 
     @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
-    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> OllamaEmulator:
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def add_model(self, name: str, **spec: Any) -> ModelSpec:
         model = ModelSpec(_tag(name), **spec)
@@ -139,20 +126,6 @@ class OllamaEmulator:
         return self.models.get(_tag(name))
 
 
-class _Server(ThreadingHTTPServer):
-    """Ollama's server, as far as hangups go: a client that goes away mid-request is normal.
-
-    socketserver prints such a ConnectionResetError's traceback to sys.stderr;
-    with the CLI run in-process, whose stderr is captured for the duration of
-    the call, that traceback landed in the command's own output.
-    """
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -34,10 +34,11 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.ollama_emulator import ModelSpec, Reply, _chunks, _Server
+from tests.loopback import QuietServer, Served
+from tests.ollama_emulator import ModelSpec, Reply, _chunks
 
 
-class OpenAIEmulator:
+class OpenAIEmulator(Served):
     """Start with ``OpenAIEmulator().start()``; ``.url`` is its base URL (ending in /v1)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None) -> None:
@@ -60,26 +61,11 @@ class OpenAIEmulator:
         class Handler(_Handler):
             server_emulator = emulator
 
-        self.server = _Server((host, port), Handler)
-        self.server.daemon_threads = True
-        self.thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
+        self.server = QuietServer((host, port), Handler)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> OpenAIEmulator:
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def add_model(self, name: str, **spec: Any) -> ModelSpec:
         model = ModelSpec(name=name, **spec)

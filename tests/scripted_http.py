@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import socket
 import socketserver
-import threading
 from dataclasses import dataclass, field
+
+from tests.loopback import QuietTCPServer, Served
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Script:
     drop_after: int | None = None
 
 
-class ScriptedServer:
+class ScriptedServer(Served):
     """``ScriptedServer().start()``; ``script(path, lines)``; ``.url``; ``stop()``."""
 
     def __init__(self) -> None:
@@ -36,37 +37,11 @@ class ScriptedServer:
             def handle(self) -> None:
                 server._handle(self)
 
-        class Server(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-            def handle_error(self, request: object, client_address: object) -> None:
-                """A client that hangs up is normal; its traceback on sys.stderr would land in an in-process CLI's output."""
-                import sys
-
-                if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-                    return
-                super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
+        self.server = QuietTCPServer(("127.0.0.1", 0), Handler)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> ScriptedServer:
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def script(self, path: str, lines: list[bytes | str], **kwargs: object) -> None:
         raw = [line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line for line in lines]
