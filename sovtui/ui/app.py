@@ -49,8 +49,11 @@ class SovtuiApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("ctrl+t", "next_pane", "Next pane", id="app.next_pane", priority=True),
+        # Priority, as ctrl+t: the app acts on a pane's key when it reads it, so a key typed right
+        # after it (F3 then n) goes to the new pane. Without, F3 first travels up from the focused
+        # widget while the next key is already handed to that widget (an "n" in the chat prompt).
         *[
-            Binding(pane.key, f"show_pane('{pane.id}')", pane.title, id=f"app.pane.{pane.id}", show=False)
+            Binding(pane.key, f"show_pane('{pane.id}')", pane.title, id=f"app.pane.{pane.id}", show=False, priority=True)
             for pane in PANES
         ],
     ]
