@@ -15,7 +15,7 @@ from sovtui.ui.widgets.conversation_list import ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
 from tests.ollama_emulator import OllamaEmulator
-from tests.pilot_helpers import settle
+from tests.pilot_helpers import settle, wait_until
 
 
 def shown(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -169,7 +169,8 @@ async def test_export_to_markdown(make_app, ollama: OllamaEmulator, tmp_path) ->
         assert isinstance(dialog, TextDialog)
         dialog.query_one("Input").value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, target.exists, what="the export written")  # written off the UI thread
+        await settle(app, pilot)
     text = target.read_text()
     assert text.startswith("# export me") and "You said: export me" in text
 

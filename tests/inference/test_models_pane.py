@@ -126,8 +126,8 @@ async def test_details_and_default(make_app, ollama: OllamaEmulator, xdg: Paths)
         await wait_for_screen(app, pilot, ModelDetailsScreen)
         assert app.screen.details.capabilities == ("completion", "thinking")
         await pilot.press("escape", "f")
-        await pilot.pause()
-    assert load_config(xdg.config_file).inference.model == "qwen3:0.6b"
+        # Setting the default writes config.toml in a worker: wait for it, not for one frame.
+        await wait_until(pilot, lambda: load_config(xdg.config_file).inference.model == "qwen3:0.6b", what="the default model saved")
 
 
 async def test_unreachable_host_is_an_inline_message(make_app, xdg: Paths) -> None:
