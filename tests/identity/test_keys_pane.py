@@ -97,7 +97,8 @@ async def test_delete_needs_the_label_typed(make_app, xdg: Paths) -> None:
         await pilot.press("f3", "u")
         await settle(app, pilot)
         await pilot.press("d")
-        await pilot.pause()
+        await wait_for_screen(app, pilot, ConfirmDialog)  # the delete worker opens it: one frame may be too soon
+        await pilot.pause()  # and its input takes the focus on mount, before "m" is typed
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press(*"m", "enter")
         await pilot.pause()
@@ -125,8 +126,8 @@ def test_keys_pane_snapshot(snap_compare, make_app, xdg: Paths) -> None:
 
     async def unlock(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("f3", "u")
-        await pilot.pause()
-        await pilot.press("p", "w", "enter")
+        # The unlock worker opens the passphrase dialog: "pw" typed a frame too soon would reach the pane.
+        await type_into_dialog(pilot.app, pilot, "pw")
         await settle(pilot.app, pilot)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=unlock)
