@@ -73,3 +73,21 @@ async def answer_text(app: Any, pilot: Any, text: str) -> None:
     app.screen.query_one(Input).value = text
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def wait_for_palette(app: Any, pilot: Any, search: str, *, timeout: float = 10.0) -> None:
+    """Wait until the command palette has searched for ``search`` and highlights a result.
+
+    The palette gathers its results in a worker: enter pressed before that
+    finishes selects nothing, or a result of an earlier, shorter search.
+    """
+    from textual.command import CommandList, CommandPalette
+
+    def found() -> bool:
+        screen = app.screen
+        if not isinstance(screen, CommandPalette) or screen.query_one("CommandInput").value != search:
+            return False
+        gathering = [w for w in app.workers if w.node is screen and w.group == CommandPalette._GATHER_COMMANDS_GROUP and not w.is_finished]
+        return not gathering and screen.query_one(CommandList).highlighted is not None
+
+    await wait_until(pilot, found, timeout=timeout, what=f"the palette's results for {search!r}")

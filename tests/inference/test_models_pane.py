@@ -11,7 +11,7 @@ from sovtui.ui.screens.dialogs import ConfirmDialog
 from sovtui.ui.screens.model_dialogs import HostPicker, ModelDetailsScreen, PullDialog
 from tests.ollama_emulator import OllamaEmulator
 from tests.ollama_fixtures import SNAPSHOT_DEAD_PORT, point_local_host_at
-from tests.pilot_helpers import wait_for_screen, wait_until, wait_for_workers
+from tests.pilot_helpers import wait_for_palette, wait_for_screen, wait_until, wait_for_workers
 
 
 async def open_models(app, pilot) -> ModelsPane:  # type: ignore[no-untyped-def]
@@ -60,17 +60,20 @@ async def test_pull_shows_progress_and_keeps_running_in_another_pane(make_app, o
         await pilot.press("p")
         await wait_for_screen(app, pilot, PullDialog)
         await pilot.press(*"gemma3:1b", "enter")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: pane.pulling == "gemma3:1b", what="the pull started")  # by a worker
         assert pane.pulling == "gemma3:1b"
         await pilot.press("f1")  # go chat while it downloads
         assert app.active_pane == "chat"
-        await pilot.pause(0.2)
-        assert "gemma3:1b" in str(app.query_one("#topbar-status", Static).render())
+        topbar = app.query_one("#topbar-status", Static)
+        await wait_until(pilot, lambda: "gemma3:1b" in str(topbar.render()), what="the pull's progress in the top bar")
+        assert "gemma3:1b" in str(topbar.render())
         await wait_for_workers(app)
         await pilot.pause()
         assert pane.pulling is None
         await pilot.press("f2")
         await wait_for_workers(app)
+        # The list is read again by a worker the pull starts as it ends: wait for it, not for the workers seen now.
+        await wait_until(pilot, lambda: "gemma3:1b" in names(pane), what="the pulled model listed")
         assert "gemma3:1b" in names(pane)
 
 
@@ -81,7 +84,7 @@ async def test_pull_can_be_cancelled(make_app, ollama: OllamaEmulator) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_models(app, pilot)
         pane.start_pull("gemma3:1b")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: pane.pulling == "gemma3:1b", what="the pull started")
         await pilot.press("c")
         await pilot.pause(0.3)
         await wait_for_workers(app)
@@ -113,7 +116,8 @@ async def test_delete_asks_first(make_app, ollama: OllamaEmulator) -> None:
         assert "llama3.2:1b" in ollama.models
         await pilot.press("d", "tab", "enter")
         await wait_for_workers(app)
-        await pilot.pause()
+        # The delete worker starts the list's refresh as it ends: wait for the list, not for the workers seen now.
+        await wait_until(pilot, lambda: "llama3.2:1b" not in ollama.models and names(pane) == ["qwen3:0.6b"], what="the model deleted and the list read again")
         assert "llama3.2:1b" not in ollama.models
         assert names(pane) == ["qwen3:0.6b"]
 
@@ -128,6 +132,7 @@ async def test_details_and_default(make_app, ollama: OllamaEmulator, xdg: Paths)
         await pilot.press("escape", "f")
         # Setting the default writes config.toml in a worker: wait for it, not for one frame.
         await wait_until(pilot, lambda: load_config(xdg.config_file).inference.model == "qwen3:0.6b", what="the default model saved")
+    assert load_config(xdg.config_file).inference.model == "qwen3:0.6b"
 
 
 async def test_unreachable_host_is_an_inline_message(make_app, xdg: Paths) -> None:
@@ -185,7 +190,7 @@ async def test_palette_reaches_pane_actions(make_app, ollama: OllamaEmulator) ->
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p", *"pull a model")
-        await pilot.pause(0.3)
+        await wait_for_palette(app, pilot, "pull a model")
         await pilot.press("enter")
         await wait_for_screen(app, pilot, PullDialog)
         assert app.active_pane == "models"
