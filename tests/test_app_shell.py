@@ -10,7 +10,7 @@ from textual.widgets import Static
 from sovtui.config import load_config
 from sovtui.paths import Paths
 from sovtui.ui.screens.config_error import ConfigErrorScreen
-from tests.pilot_helpers import wait_for_workers, wait_until
+from tests.pilot_helpers import wait_for_palette, wait_for_workers, wait_until
 
 # Showing the Models pane asks its host: point it at a port where nothing listens.
 pytestmark = pytest.mark.usefixtures("no_ollama")
@@ -56,9 +56,10 @@ async def test_command_palette_reaches_every_pane(make_app) -> None:
         for title, pane in (("Agents", "agents"), ("Wallet", "wallet"), ("Keys", "keys"), ("Models", "models"), ("Chat", "chat")):
             await pilot.press("ctrl+p")
             await pilot.press(*f"go to {title}".lower())
-            await pilot.pause(0.3)
+            await wait_for_palette(app, pilot, f"go to {title}".lower())
             await pilot.press("enter")
-            await pilot.pause()
+            # The palette runs the command after it closes, and the pane may still have to be built.
+            await wait_until(pilot, lambda pane=pane: app.active_pane == pane, what=f"the {title} pane")
             assert app.active_pane == pane
 
 
@@ -98,7 +99,7 @@ async def test_a_palette_action_reaches_a_pane_not_yet_built(make_app, monkeypat
     async with app.run_test(size=(80, 24)) as pilot:
         assert len(app.query(PaneSlot)) == 4
         await pilot.press("ctrl+p", *"agent credentials")
-        await pilot.pause(0.3)
+        await wait_for_palette(app, pilot, "agent credentials")
         await pilot.press("enter")
         await wait_for_screen(app, pilot, CredentialsScreen)
         assert app.active_pane == "keys" and len(app.query(PaneSlot)) == 3
