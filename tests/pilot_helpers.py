@@ -30,7 +30,7 @@ async def wait_for_workers(app: Any, *workers: Any) -> None:
 
 
 async def settle(app: Any, pilot: Any = None, *, press: Sequence[str] = ()) -> None:
-    """Let the app catch up: press ``press`` (else let the queue run), wait for every worker, then one more frame.
+    """Let the app catch up: press ``press`` (else let the queue run), then wait until no worker runs a frame later.
 
     Inside ``run_test``: ``await settle(app, pilot)``. As snap_compare's
     ``run_before``, which hands over the pilot alone: ``run_before=settle``,
@@ -43,8 +43,15 @@ async def settle(app: Any, pilot: Any = None, *, press: Sequence[str] = ()) -> N
         await pilot.press(*press)
     else:
         await pilot.pause()
-    await wait_for_workers(app)
-    await pilot.pause()
+    # A worker may start another as it ends (a sent prompt starts the reply's stream; a
+    # deletion, the list's refresh), and a loaded machine may still be in the first when
+    # the workers are counted: wait until no worker runs after a frame, not for the first lot.
+    for _ in range(50):
+        await wait_for_workers(app)
+        await pilot.pause()
+        if not any(not worker.is_finished for worker in app.workers):
+            return
+    raise AssertionError(f"the workers never settled: {[worker for worker in app.workers if not worker.is_finished]}")
 
 
 async def wait_for_screen(app: Any, pilot: Any, kind: type, *, timeout: float = 10.0) -> None:
