@@ -15,7 +15,7 @@ from sovtui.ui.widgets.conversation_list import ConversationList
 from sovtui.ui.widgets.message import MessageWidget
 from sovtui.ui.widgets.message_log import MessageLog
 from tests.ollama_emulator import OllamaEmulator
-from tests.pilot_helpers import settle, wait_until
+from tests.pilot_helpers import settle, wait_for_screen, wait_until
 
 
 def shown(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -44,7 +44,13 @@ async def test_escape_stops_and_keeps_the_partial_reply(make_app, ollama: Ollama
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"talk", "enter")
-        await pilot.pause(0.4)
+
+        def streaming() -> bool:
+            widgets = app.query(MessageWidget)
+            return len(widgets) == 2 and widgets.last().role == "assistant" and widgets.last().content != ""
+
+        # The reply streams in a worker: escape only once part of it is in, however slow the machine.
+        await wait_until(pilot, streaming, what="the reply streaming")
         await pilot.press("escape")
         await settle(app, pilot)
         reply = app.query(MessageWidget).last()
@@ -183,10 +189,11 @@ async def test_a_public_host_asks_once_per_conversation(make_app, ollama: Ollama
         pane = app.query_one(ChatPane)
         pane.session.host_name = "cloud"  # chosen for this conversation: a host on the public internet
         await pilot.press(*"secret plans", "enter")
+        await wait_for_screen(app, pilot, ConfirmDialog)  # opened by the send worker, after it asked the session
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("enter")  # Cancel has the focus: nothing is sent
-        await pilot.pause()
+        await wait_until(pilot, lambda: not pane._sending, what="the send worker to end")  # so nothing can still be sent
         assert shown(app) == []
         assert app.query_one(ChatInput).text == "secret plans"
         assert not [r for r in ollama.requests if r[0] == "/api/chat"]
