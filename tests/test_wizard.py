@@ -7,7 +7,7 @@ from textual.widgets import Input, OptionList
 
 from sovtui.ui.widgets.topbar import TopBar
 from sovtui.ui.wizard.screen import WizardScreen
-from tests.pilot_helpers import wait_for_screen, wait_until, wait_for_workers
+from tests.pilot_helpers import settle, wait_for_screen, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -185,13 +185,11 @@ async def test_the_top_bar_level_follows_what_the_panes_change(make_app, ollama)
     app = make_app(show_level=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: "level 2" in str(app.query_one("#topbar-level").render()), what="level 2")
-        await pilot.press("f2")
-        await wait_for_workers(app)
-        await pilot.pause()
+        # settle, not one lot of workers: each deletion's worker starts the list's refresh as it ends,
+        # and a "d" pressed before that refresh lands would pick the model just deleted.
+        await settle(app, pilot, press=["f2"])
         pane = app.query_one(ModelsPane)
         for _ in range(len(ollama.models)):
-            await pilot.press("d", "tab", "enter")
-            await wait_for_workers(app)
-            await pilot.pause()
+            await settle(app, pilot, press=["d", "tab", "enter"])
         assert not ollama.models and pane is not None
         await wait_until(pilot, lambda: "level 0" in str(app.query_one("#topbar-level").render()), what="level 0")
