@@ -32,8 +32,8 @@ def test_models_pull_dialog(snap_compare, make_app, ollama_fixed, monkeypatch) -
     monkeypatch.setattr(suggest, "has_gpu", lambda: False)
 
     async def open_dialog(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.press("f2")
-        await wait_for_workers(pilot.app)
+        # settle: the pane may be built, and its list read, after the first lot of workers is counted.
+        await settle(pilot.app, pilot, press=["f2"])
         await pilot.press("p")
         await pilot.pause()
 
