@@ -58,7 +58,8 @@ async def test_connect_by_pasting_the_uri(make_app, ctx, wallet_sim) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
-        await pilot.pause()
+        # F4 waits for the pane lock while the idle builder holds it: the pane may come a frame later.
+        await wait_until(pilot, lambda: bool(app.query("#wallet-title")) and "No wallet connected" in text_of(app, "#wallet-title"), what="the empty wallet pane")
         assert "No wallet connected" in text_of(app, "#wallet-title")
         await pilot.press("c")
         await answer_text(app, pilot, wallet_sim.uri)
@@ -160,7 +161,8 @@ async def test_an_unreachable_relay_is_a_message_not_a_crash(make_app, ctx, wall
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
-        await wait_until(pilot, lambda: "could not reach any relay" in text_of(app, "#wallet-status"), timeout=15, what="the message")
+        await wait_until(pilot, lambda: bool(app.query("#wallet-status")) and "could not reach any relay" in text_of(app, "#wallet-status"),
+                         timeout=15, what="the message")  # the pane itself may come a frame after F4
         assert "g tries again" in text_of(app, "#wallet-status")
 
 
