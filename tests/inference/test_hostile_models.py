@@ -163,8 +163,9 @@ async def test_models_pane_problem_and_pull_status_without_controls(make_app, sc
         assert_clean(problem, "the problem line")
         assert "\x1b]52" not in terminal_output(app)
         scripted.script("/api/pull", [json.dumps({"status": f"pulling manifest{CLIPBOARD}\x1b[2J"}), json.dumps({"error": f"gone{CLIPBOARD}"})])
-        pane.start_pull("x")
-        await wait_until(pilot, lambda: pane.pulling is None, what="the pull to fail")
+        pull = pane.start_pull("x")
+        # pane.pulling is None before the worker has even begun too: wait for the worker's end as well.
+        await wait_until(pilot, lambda: pull.is_finished and pane.pulling is None, what="the pull to fail")
         assert app.is_running  # a failed pull is a notification, not the end of the app
         # The pull's end asks the host again: let that finish before the app closes.
         refreshing = [w for w in app.workers if w.group == "models-refresh"]
