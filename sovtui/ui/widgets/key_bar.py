@@ -153,7 +153,7 @@ class KeyBar(Widget, can_focus=False):
             self.app.bell()
 
     def entries(self) -> Iterator[Entry]:
-        """What the bar shows now, left to right, the palette's key last (tests and the palette's help read it)."""
+        """What the bar shows now, left to right, the palette's key last."""
         left, palette = self._entries
         yield from left
         if palette is not None:
