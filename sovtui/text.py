@@ -35,6 +35,20 @@ _MULTILINE: Final[dict[int, int | None]] = {**_SURROGATES, **{c: None for c in (
 _ONE_LINE: Final[dict[int, int | None]] = {**_MULTILINE, 0x09: 0x20, 0x0A: 0x20, 0x2028: 0x20, 0x2029: 0x20}
 
 
+def valid_text(text: str) -> str:
+    """``text`` that can be encoded: a lone surrogate becomes U+FFFD.
+
+    JSON can carry ``"\\ud800"`` (a model server's reply, a wallet's
+    description, a conversation file another program wrote), which decodes
+    to a lone surrogate that no encoder accepts: writing it to a terminal, a
+    file or SQLite would fail. A surrogate pair split into two escapes is
+    joined into its character. ASCII (most text) is returned as it is.
+    """
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def safe_text(text: str) -> str:
     """``text`` with every control character but newline and tab removed.
 

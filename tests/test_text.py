@@ -72,3 +72,13 @@ def test_every_character_safe_line_changes_is_unprintable():
     from sovtui.text import _ONE_LINE
 
     assert not any(chr(code).isprintable() for code in _ONE_LINE)
+
+
+def test_valid_text_replaces_lone_surrogates_and_joins_split_pairs() -> None:
+    from sovtui.text import valid_text
+
+    assert valid_text("plain ascii") == "plain ascii"
+    assert valid_text("odd \ud800 title") == "odd \ufffd title"
+    assert valid_text("\udc80") == "\ufffd"
+    assert valid_text("\ud83d\ude00") == "\U0001f600"  # JSON's "\ud83d\ude00": one character
+    assert valid_text("café \ud800").encode("utf-8") == "café \ufffd".encode("utf-8")

@@ -42,6 +42,7 @@ from typing import Any, NamedTuple, TypeVar
 from sovtui.errors import SovtuiError
 from sovtui.files import FILE_MODE, locked
 from sovtui.paths import ensure_private_dir
+from sovtui.text import valid_text
 
 _T = TypeVar("_T")
 
@@ -397,18 +398,6 @@ def _stat_key(path: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _storable(text: str) -> str:
-    """``text`` as SQLite can hold it: a lone surrogate becomes U+FFFD.
-
-    JSON can carry one (``"\\ud800"``, which another program may write into
-    a conversation file); Python reads it, but SQLite takes only UTF-8 and
-    the whole refresh failed on it. The file itself is left as it is.
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
-    return text
 
 
 def _read(path: Path, key: tuple[int, int]) -> dict[str, Any] | None:
@@ -429,10 +418,10 @@ def _read(path: Path, key: tuple[int, int]) -> dict[str, Any] | None:
             raise TypeError("messages is not a list")
         body = "\n\n".join(str(m.get("content") or "") for m in messages if isinstance(m, dict))
         return {
-            "id": _storable(str(data["id"])), "title": _storable(str(data.get("title", ""))), "updated": _storable(str(data["updated"])),
-            "updated_at": updated.timestamp(), "model": _storable(str(data.get("model", ""))), "messages": len(messages),
-            "agent": _storable(str(data.get("agent") or "")), "nostr_peer": _storable(str(data.get("nostr_peer") or "")),
-            "body": _storable(body),
+            "id": valid_text(str(data["id"])), "title": valid_text(str(data.get("title", ""))), "updated": valid_text(str(data["updated"])),
+            "updated_at": updated.timestamp(), "model": valid_text(str(data.get("model", ""))), "messages": len(messages),
+            "agent": valid_text(str(data.get("agent") or "")), "nostr_peer": valid_text(str(data.get("nostr_peer") or "")),
+            "body": valid_text(body),
         }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return {"problem": describe(exc)}

@@ -32,10 +32,10 @@ import httpx
 
 from sovtui.inference.errors import BackendError, BackendUnreachable, ModelNotFound
 from sovtui.inference.hosts import HostTarget
-from sovtui.inference.transport import UNREADABLE, reason, shared_tls_context, transport_error, valid_text
+from sovtui.inference.transport import UNREADABLE, reason, shared_tls_context, transport_error
 from sovtui.inference.types import ChatChunk, ToolCall, LayerProgress, LoadedModel, ModelDetails, ModelInfo, PullProgress
 from sovtui.net import Locality
-from sovtui.text import safe_line
+from sovtui.text import safe_line, valid_text
 
 MANAGEMENT_TIMEOUT = 10.0
 #: A reply may wait long for its first token while a big model loads.

@@ -55,10 +55,10 @@ from sovtui.inference.errors import (
     ToolsRefused,
 )
 from sovtui.inference.hosts import HostTarget
-from sovtui.inference.transport import UNREADABLE, reason, shared_tls_context, transport_error, valid_text
+from sovtui.inference.transport import UNREADABLE, reason, shared_tls_context, transport_error
 from sovtui.inference.types import ChatChunk, LoadedModel, ModelDetails, ModelInfo, PullProgress, ToolCall
 from sovtui.net import Locality
-from sovtui.text import safe_line
+from sovtui.text import safe_line, valid_text
 
 #: Sent when the host has no key: local servers started without ``--api-key`` ignore it.
 NO_KEY = "sk-no-key"

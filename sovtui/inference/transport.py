@@ -49,16 +49,6 @@ def reason(exc: BaseException) -> str:
 UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, RecursionError, OverflowError)
 
 
-def valid_text(text: str) -> str:
-    """``text`` that can be encoded: lone surrogates become U+FFFD.
-
-    JSON can carry ``"\\ud800"``, which decodes to a lone surrogate that no
-    encoder accepts: writing it to a terminal or a conversation file would
-    fail. ASCII (most fragments) is returned as it is, at no cost.
-    """
-    if text.isascii():
-        return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sovtui.errors import SovtuiError, UsageError
-from sovtui.text import safe_line
+from sovtui.text import safe_line, valid_text
 
 
 class WalletError(SovtuiError):
@@ -89,10 +89,3 @@ def safe_text_lines(message: object) -> list[str]:
     return [line for line in (safe_line(part).strip() for part in valid_text(message).splitlines()) if line]
 
 
-def valid_text(text: str) -> str:
-    """``text`` that can be encoded: a lone surrogate (valid in JSON, not in UTF-8) becomes '?'.
-
-    Printing one would raise UnicodeEncodeError: a wallet could crash a
-    command with a single character in a description.
-    """
-    return text.encode("utf-8", "replace").decode("utf-8")

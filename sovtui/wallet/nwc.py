@@ -33,8 +33,8 @@ from typing import Any, NamedTuple
 from sovtui.nostr import nip44
 from sovtui.nostr.events import nip04_decrypt, nip04_encrypt, public_key_of, sign_event, tag_value
 from sovtui.nostr.relay import RelayPool, Subscription
-from sovtui.text import safe_line
-from sovtui.wallet.errors import WalletError, WalletRequestError, WalletTimeout, valid_text
+from sovtui.text import safe_line, valid_text
+from sovtui.wallet.errors import WalletError, WalletRequestError, WalletTimeout
 from sovtui.wallet.uri import NwcUri
 
 log = logging.getLogger(__name__)
