@@ -3,12 +3,14 @@
 For a machine with no Ollama: ``pip install 'sovtui[local]'`` adds
 llama-cpp-python with its server, and the host called ``builtin`` (API
 ``openai``, this machine) is always known. Its server is
-``python -m llama_cpp.server`` run by sovtui's own interpreter, managed as
+``python -m llama_cpp.server`` run by sovtui's own interpreter (through
+``llama_serve.py``, which can turn llama.cpp's weight repacking off), managed as
 ``ollama serve`` is (``server.py``): it listens on 127.0.0.1 only, on a port
 free when it starts; a record in the state folder (pid, address, the models
 it serves) lets every sovtui process find and share it; its output goes to
 ``logs/builtin.log``; only a process that record names, still running as
-``llama_cpp.server``, is ever signalled.
+that launcher (or as ``llama_cpp.server``, as an older sovtui ran it), is
+ever signalled.
 
 The models are the GGUF files in the data folder (``gguf.py``). They are
 served through the server's multi-model config file, one entry per file with
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
 #: The address a stopped engine is shown at: this machine, no port yet.
 IDLE_URL = "http://127.0.0.1:0/v1"
 MODULE = "llama_cpp.server"
+#: What sovtui runs: MODULE, with ``--no-repack`` where llama.cpp's repacking crashes (llama_serve.py).
+LAUNCHER = "sovtui.inference.llama_serve"
 #: The context window each model is served with, at most (the model's own when smaller):
 #: the KV cache grows with it, and 4096 tokens keeps a 4B model within 8 GB.
 CONTEXT = 4096
@@ -99,6 +103,21 @@ def engine_version() -> str | None:
         return None
 
 
+def cpu_has_amx(cpuinfo: str | None = None) -> bool:
+    """This CPU has Intel AMX (its flags in /proc/cpuinfo name ``amx_tile``).
+
+    llama.cpp repacks weights into AMX buffers on such a CPU, and its AMX
+    multiplication crashed the engine on the first real prompt on the Xeon
+    our tests run on (llama_serve.py): there the engine runs with repacking off.
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return False
+    return any(line.startswith("flags") and "amx_tile" in line.split() for line in cpuinfo.splitlines())
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -117,7 +136,15 @@ class BuiltinServer:
     #: What it is called in a sentence ("... is running at URL").
     engine = "The built-in engine"
 
-    def __init__(self, paths: Paths, *, default_model: str = "", start_timeout: float = 60.0, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        paths: Paths,
+        *,
+        default_model: str = "",
+        start_timeout: float = 60.0,
+        threads: int | None = None,
+        repack: bool | None = None,
+    ) -> None:
         self.paths = paths
         self.default_model = default_model
         self.start_timeout = start_timeout
@@ -125,6 +152,8 @@ class BuiltinServer:
         #: prompt is all of them), for both: llama.cpp's threads spin-wait, so on 2 busy cores SmolLM2
         #: makes ~50 tokens/s with 1 thread and ~16 with 2, and its first token comes 4-10x later.
         self.threads = threads or max((os.cpu_count() or 2) // 2, 1)
+        #: llama.cpp's weight repacking (faster prompts on most CPUs), off by default on a CPU with AMX.
+        self.repack = (not cpu_has_amx()) if repack is None else repack
 
     # --- where things are --------------------------------------------------------
 
@@ -146,7 +175,7 @@ class BuiltinServer:
 
     def binary(self) -> str | None:
         """What runs the server (sovtui's own interpreter), or None when the engine is not installed."""
-        return f"{sys.executable} -m {MODULE}" if engine_installed() else None
+        return f"{sys.executable} -m {LAUNCHER}" if engine_installed() else None
 
     # --- the record --------------------------------------------------------------
 
@@ -172,8 +201,8 @@ class BuiltinServer:
         if record is None or not pid_alive(record["pid"]):
             return None
         command = cmdline(record["pid"])
-        if command and MODULE not in command:
-            return None  # the pid was reused by something else
+        if command and LAUNCHER not in command and MODULE not in command:
+            return None  # the pid was reused by something else (MODULE: started by an older sovtui)
         return int(record["pid"])
 
     def url(self) -> str:
@@ -292,6 +321,7 @@ class BuiltinServer:
         return await self.status()
 
     async def _spawn(self, models: list[BuiltinModel], progress: Callable[[str, float], None] | None) -> None:
+        from sovtui.inference.llama_serve import NO_REPACK
         from sovtui.inference.server import child_environment
 
         port = _free_port()
@@ -302,7 +332,8 @@ class BuiltinServer:
         os.chmod(self.log_file, 0o600)
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", MODULE, "--config_file", str(self.config_file)],
+                [sys.executable, "-m", LAUNCHER, "--config_file", str(self.config_file)]
+                + ([] if self.repack else [NO_REPACK]),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -310,7 +341,7 @@ class BuiltinServer:
                 start_new_session=True,  # keeps running after this sovtui exits, for the next one
             )
         except OSError as exc:
-            raise SovtuiError(f"cannot run {sys.executable} -m {MODULE}: {exc.strerror}") from None
+            raise SovtuiError(f"cannot run {sys.executable} -m {LAUNCHER}: {exc.strerror}") from None
         finally:
             log.close()
         atomic_write(
@@ -373,11 +404,13 @@ class BuiltinServer:
 def builtin_server(ctx: Context) -> BuiltinServer:
     config = ctx.config
     threads = config.backend.extra.get("builtin_threads")
+    repack = config.backend.extra.get("builtin_repack")
     return BuiltinServer(
         ctx.paths,
         default_model=config.inference.model,
         start_timeout=max(config.backend.start_timeout, 60.0),
         threads=threads if isinstance(threads, int) and not isinstance(threads, bool) and threads > 0 else None,
+        repack=repack if isinstance(repack, bool) else None,
     )
 
 
