@@ -74,6 +74,10 @@ def bench_builtin(runs: int) -> list[Result]:
         try:
             from llama_cpp import Llama
 
+            if not server.repack:  # the same llama.cpp as the engine runs: no AMX buffers here (llama_serve.py)
+                from sovtui.inference.llama_serve import without_extra_buffers
+
+                without_extra_buffers()
             llama = Llama(str(gguf), n_ctx=4096, n_threads=THREADS, n_threads_batch=THREADS, verbose=False)
             for run in range(runs):
                 _one(figures["llama"], lambda text: _llama(llama, text), _prompt(run, "llama"))
