@@ -90,7 +90,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_host_option(p)
     p.set_defaults(handler=cmd_unload)
 
-    p = sub.add_parser("default", help="make a model the default for chats")
+    p = sub.add_parser(
+        "default", help="make a model the default for chats",
+        description="Make a model the default for new chats. With --host, that host becomes the default host too.",
+    )
     p.add_argument("name")
     add_host_option(p)
     p.set_defaults(handler=cmd_default)
@@ -408,7 +411,11 @@ def cmd_default(args: argparse.Namespace, ctx: Context) -> int:
     from sovtui.inference.models import set_default_model
 
     name = run(set_default_model(ctx, args.name, args.host))
-    print(f"default model: {safe_line(name)}")
+    if args.host is None:
+        print(f"default model: {safe_line(name)}")
+    else:
+        target = ctx.host(args.host)
+        print(f"default model: {safe_line(name)} on {safe_line(target.name)} ({target.locality.label}): new chats go there")
     return 0
 
 

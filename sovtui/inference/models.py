@@ -72,6 +72,9 @@ async def set_default_model(ctx: Context, name: str, host_name: str | None = Non
     ModelNotFound when the host does not list it (``llama3`` matches
     ``llama3:latest``). ``installed``: the host's list, when the caller has
     just asked for it (a screen showing it); else the host is asked now.
+    A host named here becomes the default host too: the model is that
+    host's, and a default model on one host with prompts going to another
+    would start every new chat with a model its host does not have.
     """
     name = check_model_name(name)
     if installed is None:
@@ -82,6 +85,8 @@ async def set_default_model(ctx: Context, name: str, host_name: str | None = Non
 
     def change(config: Config) -> None:
         config.inference.model = name
+        if host_name is not None:
+            config.inference.host = host_name
 
     await asyncio.to_thread(ctx.update_config, change)  # a locked file write: off the event loop
     return name

@@ -102,7 +102,10 @@ def test_models_show_and_default_read_the_files_without_starting_the_engine(cli,
     shown = json.loads(cli("models", "show", "m", "--host", "builtin", "--json").stdout)
     assert (shown["family"], shown["quantization"], shown["parameter_size"], shown["context_length"]) == ("llama", "Q4_K_M", "135M", 8192)
     assert shown["capabilities"] == ["completion"]  # its chat template offers no tools
-    assert cli("models", "default", "m", "--host", "builtin").returncode == 0
+    made = cli("models", "default", "m", "--host", "builtin")
+    assert made.returncode == 0
+    assert made.stdout.strip() == "default model: m on builtin (this machine): new chats go there"
+    assert json.loads(cli("config", "show", "--json").stdout)["inference"] == {"host": "builtin", "model": "m", "persona": ""}
     missing = cli("models", "default", "nope", "--host", "builtin")
     assert missing.returncode == 1 and "nope" in missing.stderr
     unsupported = cli("models", "ps", "--host", "builtin")

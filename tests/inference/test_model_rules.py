@@ -63,3 +63,14 @@ def test_sorting() -> None:
     assert [m.name for m in sort_models(models, "size")] == ["a", "c", "b"]
     assert [m.name for m in sort_models(models, "modified")] == ["b", "c", "a"]
     assert [m.name for m in sort_models(models, "family")] == ["b", "c", "a"]
+
+
+async def test_a_default_model_on_a_named_host_makes_that_host_the_default(ctx: Context) -> None:
+    """The model is that host's: left on another default host, new chats would ask for a model it lacks."""
+    assert ctx.config.inference.host == "local"
+    await set_default_model(ctx, "smollm2", "builtin", installed=["smollm2"])
+    config = load_config(ctx.paths.config_file)
+    assert (config.inference.host, config.inference.model) == ("builtin", "smollm2")
+    await set_default_model(ctx, "llama3", installed=["llama3:latest"])  # no host named: the host stays
+    config = load_config(ctx.paths.config_file)
+    assert (config.inference.host, config.inference.model) == ("builtin", "llama3")

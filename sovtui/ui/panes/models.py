@@ -277,7 +277,7 @@ class ModelsPane(Pane, can_focus=True):
         name = self.selected_name()
         installed = [model.name for model in self.models]  # what the host listed a moment ago
         if name and await self.attempt(service.set_default_model(self.ctx, name, self.host_name, installed=installed)):
-            self.notify(f"{name} is the default model")
+            self.notify(f"{name} is the default model" + (f", on {self.host_name}" if self.host_name else ""))
             self._fill_table()
             self.post_message(HostChanged())  # where prompts go: the Chat pane's line and the top bar
 
