@@ -115,7 +115,8 @@ class HostSurvey:
     target: HostTarget
     version: str
     models: list[ModelInfo]
-    loaded: list[LoadedModel]
+    #: None when the host cannot say (the OpenAI-compatible API has no such list).
+    loaded: list[LoadedModel] | None
     #: The server is an ``ollama serve`` that sovtui started (and may stop).
     managed: bool
 
@@ -126,7 +127,7 @@ async def survey(ctx: Context, host_name: str | None = None) -> HostSurvey:
     async with ctx.backend(host_name) as backend:
         version = await backend.version()
         models = await backend.list_models()
-        loaded = [] if backend.target.is_openai else await backend.ps()  # the OpenAI API does not say
+        loaded = None if backend.target.is_openai else await backend.ps()  # the OpenAI API does not say
     managed = await asyncio.to_thread(server.managed_pid) is not None
     return HostSurvey(server.target, version, models, loaded, managed)
 

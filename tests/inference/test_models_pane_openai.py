@@ -15,6 +15,8 @@ async def test_an_openai_host_lists_its_models_and_says_why_it_cannot_pull_or_de
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_models(app, pilot)
         assert names(pane) == ["llama3.2:1b", "qwen3:0.6b"]
+        # The OpenAI API does not say which models are in memory: no "Loaded: none", no unload hint.
+        assert str(pane.query_one("#models-loaded").render()) == "sorted by name (s) · enter details"
         await pilot.press("p")
         await wait_until(pilot, lambda: any("cannot pull models" in str(n.message) for n in app._notifications), what="the reason")
         await pilot.press("d")

@@ -67,7 +67,7 @@ class ModelsPane(Pane, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.models: list[ModelInfo] = []
-        self.loaded: list[LoadedModel] = []
+        self.loaded: list[LoadedModel] | None = []  # None: the host does not say
         self.sort_key = "name"
         self.pulling: str | None = None
 

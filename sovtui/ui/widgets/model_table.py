@@ -24,8 +24,10 @@ def _cell(value: str) -> Text:
     return Text(safe_line(value), no_wrap=True, end="")
 
 
-def loaded_line(loaded: list[LoadedModel], *, any_models: bool, sort_key: str) -> Text:
-    """The line under the table: the models in memory, or what to do next."""
+def loaded_line(loaded: list[LoadedModel] | None, *, any_models: bool, sort_key: str) -> Text:
+    """The line under the table: the models in memory (``None``: the host does not say), or what to do next."""
+    if loaded is None and any_models:  # an OpenAI-compatible host: nothing to show or unload
+        return Text(f"sorted by {sort_key} (s) · enter details")
     if loaded:
         parts = [
             f"{safe_line(m.name)} {human_size(m.size_ram)} RAM {human_size(m.size_vram)} VRAM"
