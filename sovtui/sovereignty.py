@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sovtui.inference.hosts import BUILTIN
 from sovtui.net import Locality
 from sovtui.text import safe_line
 
@@ -158,10 +159,21 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
     paths) are shown by the CLI and the wizard alike, so they are made safe
     here, once: a host's or wallet's name cannot carry escape sequences."""
     found: list[Finding] = []
-    local_hosts = [h for h in state.hosts if h.locality is Locality.THIS_MACHINE]
+    this_machine = [h for h in state.hosts if h.locality is Locality.THIS_MACHINE]
+    local_hosts = [h for h in this_machine if h.name != BUILTIN]  # Ollama's
     lan_or_local = [h for h in state.hosts if _local(h)]
 
-    if not state.ollama_installed and not any(h.answering for h in lan_or_local):
+    builtin = next((h for h in state.hosts if h.name == BUILTIN), None)
+    if builtin is not None and not builtin.answering:  # the engine this setup chose: not Ollama's findings
+        found.append(
+            Finding(
+                "builtin-stopped",
+                "todo",
+                "the built-in engine is not running",
+                "start it with 'sovtui backend start --host builtin' (or set autostart = true under [backend] in config.toml)",
+            )
+        )
+    elif not state.ollama_installed and not any(h.answering for h in lan_or_local):
         found.append(
             Finding(
                 "ollama-missing",
@@ -171,7 +183,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 "curl -fsSL https://ollama.com/install.sh | sh), or add a LAN host to config.toml",
             )
         )
-    elif local_hosts and not any(h.answering for h in local_hosts) and state.ollama_installed:
+    elif local_hosts and not any(h.answering for h in this_machine) and state.ollama_installed:
         found.append(
             Finding(
                 "ollama-stopped",
@@ -341,6 +353,22 @@ async def _probe(target: HostTarget, timeout: float, *, tools: bool = False, api
     return HostState(target.name, target.url, target.locality, answering=True, models=len(models), tools_models=capable)
 
 
+def _builtin_in_use(ctx: Context) -> HostTarget | None:
+    """The built-in engine, when it runs or is the default host (it has no ``[hosts]`` entry to be found by).
+
+    A model it serves answers on this machine as Ollama's would: local
+    inference. Not running and not the default, it is not part of the setup.
+    """
+    from sovtui.inference.hosts import BUILTIN
+
+    if BUILTIN in ctx.config.hosts:  # a host of the user's own under that name: already probed
+        return None
+    server = ctx.builtin_server()
+    if ctx.config.inference.host != BUILTIN and server.managed_pid() is None:
+        return None
+    return server.target
+
+
 def _key_if_open(ctx: Context, target: HostTarget) -> str | None:
     """The host's API key if it can be read without asking (an open or unprotected vault), else None."""
     if not target.is_openai:
@@ -394,7 +422,9 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
     import asyncio
 
     from sovtui.endpoints import configured_endpoints
+    from sovtui.inference.builtin import IDLE_URL
     from sovtui.inference.hosts import HostTarget, target_of
+    from sovtui.inference.server import ollama_binary
     from sovtui.inference.suggest import recommended
 
     agents = gather_agents(ctx)
@@ -404,9 +434,14 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
         target_of(e.name, ctx.config.hosts[e.name]) if e.name in ctx.config.hosts else HostTarget(e.name, e.url)
         for e in configured_endpoints(ctx.config) if e.purpose.startswith("model server") and "unusable" not in e.purpose
     ]
+    builtin = _builtin_in_use(ctx)
+    if builtin is not None and builtin.url != IDLE_URL:
+        targets.append(builtin)
     keys = {t.name: _key_if_open(ctx, t) for t in targets}
     hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public, api_key=keys[t.name])
                                         for t in targets)))
+    if builtin is not None and builtin.url == IDLE_URL:  # the default host, stopped: nothing to ask (no port)
+        hosts.append(HostState(builtin.name, builtin.url, builtin.locality, answering=False))
     import importlib.util
 
     from sovtui.identity.credentials import CredentialBook
@@ -424,7 +459,7 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
         wallet_available=importlib.util.find_spec("sovtui.cli.wallet_cmd") is not None,
         wallets=[WalletState(name, w.budget_sats or None, w.budget_period) for name, w in sorted(ctx.config.wallets.items())],
         hosts=hosts,
-        ollama_installed=ctx.server().binary() is not None,
+        ollama_installed=ollama_binary(ctx.config.backend.binary) is not None,  # not the default host's server: that may be builtin
         recommended_model=recommended(),
         loose_files=loose_files(ctx) if files else [],
     )

@@ -64,7 +64,12 @@ class ServerStatus:
 
 
 
-
+def ollama_binary(configured: str = "") -> str | None:
+    """The ``ollama`` program: ``[backend] binary`` when set (if it can run), else the one on PATH."""
+    if configured:
+        path = Path(configured).expanduser()
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which("ollama")
 
 
 class ManagedServer:
@@ -83,10 +88,7 @@ class ManagedServer:
         return self.paths.log_dir / "ollama.log"
 
     def binary(self) -> str | None:
-        if self.configured_binary:
-            path = Path(self.configured_binary).expanduser()
-            return str(path) if path.is_file() and os.access(path, os.X_OK) else None
-        return shutil.which("ollama")
+        return ollama_binary(self.configured_binary)
 
     def _record(self) -> dict | None:
         try:

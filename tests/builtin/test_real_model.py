@@ -128,3 +128,17 @@ def test_starting_it_again_finds_the_running_engine(cli, engine_env: Engine) -> 
     assert f"pid {engine_env.pid}" in result.stdout and "127.0.0.1" in result.stdout
     status = json.loads(cli("backend", "status", "--host", "builtin", "--json").stdout)
     assert status["answering"] and status["managed"] and status["pid"] == engine_env.pid
+
+
+async def test_a_running_engine_is_local_inference_for_the_level(engine_env: Engine) -> None:
+    """The engine has no [hosts] entry; running, its model answers on this machine: level 2, not "full dependence"."""
+    from sovtui.sovereignty import assess, gather_state
+
+    ctx = _ctx()
+    ctx.config.hosts.clear()  # in memory only: no Ollama host to ask, the engine is not the default host
+    assert ctx.config.inference.host != "builtin"
+    state = await gather_state(ctx, files=False)
+    assert [(h.name, h.answering, h.models) for h in state.hosts] == [("builtin", True, 1)]
+    assessment = assess(state)
+    assert assessment.level == 2 and assessment.level_name == "local inference"
+    assert not {"ollama-missing", "builtin-stopped"} & {f.id for f in assessment.findings}

@@ -32,6 +32,17 @@ def test_installed_but_stopped_says_how_to_start() -> None:
     assert finding.next_step == "start it with 'sovtui backend start'"
 
 
+def test_the_built_in_engine_answering_is_local_inference_and_stopped_is_its_own_step() -> None:
+    engine = HostState("builtin", "http://127.0.0.1:41234/v1", Locality.THIS_MACHINE, answering=True, models=1)
+    ollama_down = HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, False)
+    running = SovereigntyState(hosts=[ollama_down, engine], ollama_installed=True)
+    assert assess(running).level == 2
+    assert not {"ollama-missing", "ollama-stopped", "builtin-stopped"} & ids(running)
+    stopped = SovereigntyState(hosts=[ollama_down, HostState("builtin", "http://127.0.0.1:0/v1", Locality.THIS_MACHINE, False)])
+    assert assess(stopped).level == 0
+    assert "builtin-stopped" in ids(stopped) and "ollama-missing" not in ids(stopped)
+
+
 def test_level_1_when_only_a_public_host_answers() -> None:
     state = SovereigntyState(hosts=[PUBLIC])
     assert assess(state).level == 1
