@@ -43,7 +43,10 @@ async def test_with_no_ollama_here_the_lan_address_has_the_focus(make_app, no_ol
         step = wizard.step
         await wait_until(pilot, lambda: step.finding is not None, what="the probe")
         await pilot.pause()
-        assert "Ollama is not installed on this machine" in str(step.query_one("#inf-state", Static).render())
+        state = step.query_one("#inf-state", Static)
+        text = str(state.render())
+        assert "Ollama is not installed on this machine" in text
+        assert state.size.height == len(text.splitlines()), "a line wraps at 80 columns"  # "below," stood alone
         address = step.query_one("#inf-address", Input)
         assert app.focused is address
         await pilot.press(*"gpu-box")

@@ -85,7 +85,7 @@ class InferenceStep(Step):
                 start.display = True
                 return
             if f.target.locality is Locality.THIS_MACHINE:
-                self.say("#inf-state", f"Ollama is not installed on this machine. Install it with\n  {INSTALL_OLLAMA}\nthen come back here (esc, then Start), or name a machine on your network below,\nor use sovtui's built-in engine (llama.cpp, no Ollama needed).", "")
+                self.say("#inf-state", f"Ollama is not installed on this machine. Install it with\n  {INSTALL_OLLAMA}\nthen come back here (esc, then Start), use sovtui's built-in engine\n(llama.cpp, no Ollama needed), or name a machine on your network below.", "")
                 self.query_one("#inf-builtin", Button).display = True
             else:
                 self.say("#inf-state", f"Nothing answers at {where}: {f.error}", "error")
