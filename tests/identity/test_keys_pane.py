@@ -12,7 +12,7 @@ from sovtui.paths import Paths
 from sovtui.ui.panes.keys import KeysPane
 from sovtui.ui.screens.dialogs import ConfirmDialog, TextDialog
 from sovtui.ui.screens.key_details import KeyDetailsScreen
-from tests.pilot_helpers import settle
+from tests.pilot_helpers import settle, wait_until
 
 NSEC_HEX = "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa"
 NPUB = "npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg"
@@ -51,9 +51,12 @@ async def test_first_key_creates_a_protected_vault(make_app, xdg: Paths, monkeyp
         await pilot.pause()
         await type_into_dialog(app, pilot, "secret words")
         await type_into_dialog(app, pilot, "secret words")
-        await type_into_dialog(app, pilot, "me")
         from sovtui.ui.screens.dialogs import ChoiceDialog
 
+        # The first key's label is filled in: enter takes "me" (a placeholder looked the same and made nothing).
+        await wait_for_screen(app, pilot, TextDialog)
+        assert app.screen.query_one("#text").value == "me"
+        await pilot.press("enter")
         await wait_for_screen(app, pilot, ChoiceDialog)
         await pilot.press("enter")  # owner
         await settle(app, pilot)
@@ -61,6 +64,25 @@ async def test_first_key_creates_a_protected_vault(make_app, xdg: Paths, monkeyp
         assert [k.label for k in pane.rows] == ["me"]
     text = (xdg.config_dir / "vault.json").read_text()
     assert '"protected": true' in text and "ncryptsec1" in text and "secret words" not in text
+
+
+async def test_a_blank_label_is_refused_aloud_and_the_new_vault_is_shown(make_app, xdg: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sovtui.identity.nip49.DEFAULT_LOG_N", 4)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3", "n")
+        await type_into_dialog(app, pilot, "secret words")
+        await type_into_dialog(app, pilot, "secret words")
+        await type_into_dialog(app, pilot, "  ")
+        await wait_until(pilot, lambda: any("use letters" in str(n.message) for n in app._notifications), what="the refusal")
+        pane = app.query_one(KeysPane)
+        assert pane.rows == [] and "vault unlocked" in str(pane.query_one("#vault-state").render())
+        await pilot.press("n")  # asked again, "me" filled in again: still no key
+        await wait_for_screen(app, pilot, TextDialog)
+        assert app.screen.query_one("#text").value == "me"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "vault unlocked" in str(pane.query_one("#vault-state").render())
 
 
 async def test_unlock_details_copy_and_lock(make_app, xdg: Paths, monkeypatch: pytest.MonkeyPatch) -> None:

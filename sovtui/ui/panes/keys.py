@@ -188,8 +188,10 @@ class KeysPane(Pane, can_focus=True):
     async def action_new(self) -> None:
         if not await ensure_open(self, self.vault):
             return
-        answer = await ask.label_and_role(self, "Label for the new key", placeholder="me")
+        first = not self.store().list()  # the first key is most likely the user's own: "me", ready to take
+        answer = await ask.label_and_role(self, "Label for the new key", value="me" if first else "")
         if answer is None:
+            self.refresh_view()  # the vault may have just been made
             return
         made = await self.attempt(lambda: self.store().generate(*answer))
         if made is not None:

@@ -38,12 +38,21 @@ class Export:
     password: str | None = None
 
 
-async def label_and_role(node: Widget, title: str, *, placeholder: str = "") -> tuple[str, str] | None:
+async def label_and_role(node: Widget, title: str, *, value: str = "") -> tuple[str, str] | None:
+    """The label (``value`` filled in and selected: enter takes it, typing replaces it) and whose key it is.
+
+    A blank label is handed on without asking whose key it is: the service
+    refuses it in its own words (before, it was taken for a cancel, silently).
+    """
     from sovtui.ui.screens.dialogs import ChoiceDialog, TextDialog
 
-    label = await node.app.push_screen_wait(TextDialog(title, placeholder=placeholder))
-    role = label and await node.app.push_screen_wait(ChoiceDialog("Whose key is it?", ROLES, current="owner"))
-    return (label.strip(), role) if label and role else None
+    label = await node.app.push_screen_wait(TextDialog(title, value=value))
+    if label is None:
+        return None
+    if not label.strip():
+        return ("", "owner")
+    role = await node.app.push_screen_wait(ChoiceDialog("Whose key is it?", ROLES, current="owner"))
+    return (label.strip(), role) if role else None
 
 
 async def secret_to_import(node: Widget) -> Secret | None:
