@@ -84,7 +84,7 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         if tty and shown["last"] >= 0:
             sys.stderr.write("\n")
-    engine = getattr(server, "engine", "Ollama")
+    engine = server.engine
     if status.managed:
         print(f"{engine} is running at {status.url} (started by sovtui, pid {status.pid}); log: {status.log}")
     else:

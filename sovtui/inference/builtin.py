@@ -43,7 +43,7 @@ from sovtui.files import atomic_write
 from sovtui.inference.errors import BackendError
 from sovtui.inference.gguf import BuiltinModel, list_models
 # BUILTIN and is_builtin live with the hosts: every start names its host, and that must not import this module.
-from sovtui.inference.hosts import BUILTIN, HostTarget, is_builtin  # noqa: F401
+from sovtui.inference.hosts import BUILTIN, IDLE_URL, HostTarget, is_builtin  # noqa: F401
 from sovtui.paths import Paths, ensure_private_dir
 
 if TYPE_CHECKING:
@@ -54,8 +54,6 @@ if TYPE_CHECKING:
 # Naming the host (start-up, the top bar) needs none of httpx or the Ollama
 # server's module: they are imported where the engine is asked or started.
 
-#: The address a stopped engine is shown at: this machine, no port yet.
-IDLE_URL = "http://127.0.0.1:0/v1"
 MODULE = "llama_cpp.server"
 #: What sovtui runs: MODULE, with ``--no-repack`` where llama.cpp's repacking crashes (llama_serve.py).
 LAUNCHER = "sovtui.inference.llama_serve"

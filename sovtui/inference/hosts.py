@@ -83,6 +83,8 @@ def openai_base_url(value: str) -> str:
 
 #: The built-in engine's host name (``sovtui.inference.builtin``).
 BUILTIN = "builtin"
+#: The address a stopped built-in engine is shown at: this machine, no port yet.
+IDLE_URL = "http://127.0.0.1:0/v1"
 
 
 def is_builtin(name: str | None, config: Config) -> bool:
@@ -122,6 +124,11 @@ class HostTarget:
     def kind(self) -> str:
         """What the host is, for people: "Ollama" or "OpenAI-compatible"."""
         return "OpenAI-compatible" if self.is_openai else "Ollama"
+
+    @property
+    def address(self) -> str:
+        """The URL as a person reads it: a stopped built-in engine has no port yet, so no address."""
+        return "not running" if self.url == IDLE_URL else self.url
 
 
 def target_of(name: str, host: HostConfig) -> HostTarget:

@@ -73,6 +73,9 @@ def ollama_binary(configured: str = "") -> str | None:
 
 
 class ManagedServer:
+    #: What it is called in a sentence ("... is running at URL").
+    engine = "Ollama"
+
     def __init__(self, paths: Paths, target: HostTarget, *, binary: str = "", start_timeout: float = 30.0) -> None:
         self.paths = paths
         self.target = target

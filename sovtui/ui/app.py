@@ -246,7 +246,7 @@ class SovtuiApp(App[int]):
         self.set_keymap(self.keymap)
         self.refresh_host()
         if config.backend.autostart:
-            self.run_worker(self._autostart(), group="backend", exclusive=True, description="Starting ollama serve", exit_on_error=False)
+            self.run_worker(self._autostart(), group="backend", exclusive=True, description="start the model server", exit_on_error=False)
         if self.open_setup:
             self.open_setup = False
             self.action_setup()
@@ -280,6 +280,7 @@ class SovtuiApp(App[int]):
             )
 
     def on_sovereignty_changed(self, message: SovereigntyChanged) -> None:
+        self.refresh_host()  # a server started or stopped: the built-in engine's address comes and goes with it
         self.refresh_level()
         # Panes that show what the level is made of (the Agents pane) read it again.
         for pane in self.screen_stack[0].query(".sovereignty-aware") if self.screen_stack else ():
@@ -302,7 +303,7 @@ class SovtuiApp(App[int]):
             pass
 
     async def _autostart(self) -> None:
-        """Start Ollama here if the config asks for it and nothing answers."""
+        """Start the default host's server here (Ollama, or the built-in engine) if the config asks for it and nothing answers."""
         from sovtui.net import Locality
 
         try:
@@ -316,7 +317,8 @@ class SovtuiApp(App[int]):
         finally:
             self.set_status("")
         if status.managed:
-            self.notify(f"started Ollama at {status.url}")
+            self.notify(f"{server.engine} is running at {status.url}")
+        self.post_message(SovereigntyChanged())  # the top bar's address and level
 
     async def action_quit(self) -> None:
         if self._config_ok and self.ctx.config.backend.stop_at_exit:
@@ -334,7 +336,7 @@ class SovtuiApp(App[int]):
         except SovtuiError as exc:
             self.query_one(TopBar).set_status(str(exc))
             return
-        self.query_one(TopBar).set_host(target.name, target.url, target.locality)
+        self.query_one(TopBar).set_host(target.name, target.address, target.locality)
 
     def set_host(self, name: str) -> None:
         """Send prompts and model commands to another configured host (this session)."""

@@ -35,6 +35,7 @@ from sovtui.chat.session import ChatSession
 from sovtui.chat.store import ConversationStore
 from sovtui.errors import SovtuiError
 from sovtui.ui.panes.chat_actions import Reply, open_reply
+from sovtui.ui.messages import SovereigntyChanged
 from sovtui.ui.panes.chat_history import ChatHistory
 from sovtui.ui.screens.approval import ask_approval
 from sovtui.ui.widgets.chat_info import ChatInfo
@@ -208,10 +209,17 @@ class ChatPane(ChatHistory):
         conversation = self.session.conversation
         widget = MessageWidget(index=len(conversation.messages), role="assistant", label=conversation.model or "…")
         await self.query_one(MessageLog).add(widget)
-        self.reply_worker = self._stream_reply(stream, widget)
+        self.reply_worker = self._stream_reply(stream, widget, self._address())
+
+    def _address(self) -> str | None:
+        """Where this conversation's prompts go now (a stopped built-in engine has no port yet)."""
+        try:
+            return self.session.target().url
+        except SovtuiError:
+            return None
 
     @work(group="chat-reply", exclusive=True, exit_on_error=False, description="stream a reply")
-    async def _stream_reply(self, stream: Reply, widget: MessageWidget) -> None:
+    async def _stream_reply(self, stream: Reply, widget: MessageWidget, address: str | None = None) -> None:
         """Read the reply as fast as it comes; it is painted at most ``FRAME_RATE`` times a second."""
 
         def failed(exc: SovtuiError) -> None:  # what arrived stays, marked interrupted
@@ -233,6 +241,8 @@ class ChatPane(ChatHistory):
             self.reply_worker = None
             self.update_info()
             self.load_list()
+            if address != self._address():  # the built-in engine started on first use: the top bar's address and level
+                self.post_message(SovereigntyChanged())
 
     # --- actions -------------------------------------------------------------------
 

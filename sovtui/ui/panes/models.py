@@ -127,7 +127,7 @@ class ModelsPane(Pane, can_focus=True):
         except SovtuiError as exc:
             self._show_problem(str(exc))
             return
-        line = Text.assemble(("host ", "dim"), (safe_line(target.name), "bold"), f" ({target.locality.label}) {safe_line(target.url)}")
+        line = Text.assemble(("host ", "dim"), (safe_line(target.name), "bold"), f" ({target.locality.label}) {safe_line(target.address)}")
         found = await self.attempt(service.survey(self.ctx, self.host_name), on_error=lambda exc: self._unreachable(target, line, exc))
         if found is None:
             return
