@@ -108,6 +108,20 @@ def test_config_show_json_has_the_defaults(cli) -> None:
     assert data["ui"]["theme"] == "sovtui-dark"
 
 
+def test_every_command_help_reads_as_plain_text(cli) -> None:
+    """Module docstrings serve as help: their reST ``code`` spans are shown in plain quotes."""
+    import re
+
+    listed = cli("--help").stdout
+    commands = sorted(set(re.findall(r"^    (\w+)\s", listed, re.M)))
+    assert {"agent", "keys", "wallet", "mcp", "models"} <= set(commands)
+    for command in commands:
+        text = cli(command, "--help").stdout
+        assert "``" not in text, command
+        assert "sovtui.text" not in text, command  # our function names are not the user's business
+    assert "'sovtui keys new --label bot --role agent'" in cli("agent", "--help").stdout.replace("\n", " ")
+
+
 def test_group_without_action_shows_its_help(cli) -> None:
     result = cli("config")
     assert result.returncode == 2

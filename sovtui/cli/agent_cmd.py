@@ -8,8 +8,8 @@ pay_invoice, lookup_invoice, list_transactions) and get_public_key and
 sign_note. Payments pass the credential's limit, the wallet's budget and
 your approval: below ``approve_under`` sats without asking, else a y/N
 prompt on the terminal, and refused when nobody is there to ask.
-Everything a model, a wallet or an invoice says is shown through
-sovtui.text.safe_text / safe_line. See docs/agents.md.
+Everything a model, a wallet or an invoice says is shown with its control
+characters removed. See docs/agents.md.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sovtui.cli.common import add_host_option, add_json_option, run
+from sovtui.cli.common import add_host_option, add_json_option, described, run
 from sovtui.cli.output import print_json, print_table
 from sovtui.cli.passphrase import add_passphrase_option, unlock_headless
 from sovtui.context import Context
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("agent", help="agents that pay, invoice and sign within their credential", description=__doc__)
+    parser = subparsers.add_parser("agent", help="agents that pay, invoice and sign within their credential", description=described(__doc__))
     parser.set_defaults(group_parser=parser)
     sub = parser.add_subparsers(dest="agent_command", metavar="ACTION")
 

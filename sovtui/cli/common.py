@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def described(doc: str | None) -> str:
+    """A command module's docstring as its ``--help`` text: ``code`` spans in plain quotes.
+
+    The docstring says what the command group does for developers and users
+    alike; argparse prints it as written, so reST's double backquotes would
+    reach the terminal.
+    """
+    return re.sub(r"``(.+?)``", r"'\1'", doc or "", flags=re.S)
 
 
 def add_host_option(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ import sys
 
 from typing import TYPE_CHECKING
 
-from sovtui.cli.common import add_json_option, is_tty, table
+from sovtui.cli.common import add_json_option, described, is_tty, table
 from sovtui.cli.output import print_json
 from sovtui.cli.passphrase import add_passphrase_option, ask, get_passphrase
 from sovtui.context import Context
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("keys", help="your Nostr keys and your agents' (encrypted vault)", description=__doc__)
+    parser = subparsers.add_parser("keys", help="your Nostr keys and your agents' (encrypted vault)", description=described(__doc__))
     parser.set_defaults(group_parser=parser)
     sub = parser.add_subparsers(dest="keys_command", metavar="ACTION")
 

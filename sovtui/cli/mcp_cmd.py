@@ -21,6 +21,7 @@ import argparse
 import os
 import sys
 
+from sovtui.cli.common import described
 from sovtui.cli.passphrase import add_passphrase_option, unlock_headless
 from sovtui.context import Context
 from sovtui.errors import SovtuiError
@@ -29,7 +30,7 @@ INSTALL = "pip install 'sovtui[mcp]'"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("mcp", help="serve an agent's wallet and key to MCP clients (stdio)", description=__doc__,
+    p = subparsers.add_parser("mcp", help="serve an agent's wallet and key to MCP clients (stdio)", description=described(__doc__),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agent", required=True, metavar="NAME", help="the agent key's label")
     add_passphrase_option(p)

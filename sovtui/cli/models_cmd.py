@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("models", help="list, pull, remove and inspect models", description="Manage the models on an Ollama host.")
+    parser = subparsers.add_parser("models", help="list, pull, remove and inspect models", description="Manage the models on a host: Ollama, the built-in engine, or an OpenAI-compatible server (list and show only).")
     parser.set_defaults(group_parser=parser)
     sub = parser.add_subparsers(dest="models_command", metavar="ACTION")
 

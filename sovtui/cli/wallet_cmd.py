@@ -5,8 +5,8 @@ argv, and kept in the vault. Payments are decoded and shown before they are
 sent, ask for confirmation unless --yes is given, count against the budget
 you set (with a fee reserve: NIP-47 sends no fee limit), and are never sent
 twice. Amounts are in sats. Everything the wallet or an invoice says is
-shown through sovtui.text.safe_line: it cannot move the cursor or reach the
-clipboard.
+shown with its control characters removed: it cannot move the cursor or
+reach the clipboard.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from sovtui.cli.common import add_json_option, confirm, is_tty, run, table
+from sovtui.cli.common import add_json_option, confirm, described, is_tty, run, table
 from sovtui.cli.output import print_json
 from sovtui.cli.passphrase import add_passphrase_option
 from sovtui.config import PERIODS
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("wallet", help="your Lightning wallet over Nostr Wallet Connect", description=__doc__)
+    parser = subparsers.add_parser("wallet", help="your Lightning wallet over Nostr Wallet Connect", description=described(__doc__))
     parser.set_defaults(group_parser=parser)
     sub = parser.add_subparsers(dest="wallet_command", metavar="ACTION")
 
