@@ -18,7 +18,7 @@ class ToolsUnsupported(AgentError):
 
     def __init__(self, model: str, host: str) -> None:
         super().__init__(
-            f"the model {model} on {host} cannot use tools (Ollama does not list \"tools\" among its capabilities), "
+            f"the model {model} on {host} cannot use tools (its host does not list \"tools\" among its capabilities), "
             "so it cannot act as an agent: choose one that can (qwen3, llama3.1, mistral-nemo ...) with -m MODEL "
             "or [agents.NAME] model"
         )

@@ -65,6 +65,7 @@ def test_a_model_without_tools_is_told_plainly(cli, agent_setup):
     result = cli("agent", "ask", "-m", "llama3.2:1b", "bot", "call get_balance")
     assert result.returncode == 1
     assert "cannot use tools" in result.stderr and "Traceback" not in result.stderr
+    assert "its host does not list" in result.stderr  # any host: it said "Ollama" on the built-in engine too
 
 
 def test_an_unknown_agent_and_a_damaged_log_line(cli, agent_setup, ctx):
