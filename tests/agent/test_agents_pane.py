@@ -119,6 +119,18 @@ async def test_a_sovereignty_change_reads_the_agents_again(make_app, ctx, keys, 
         assert rows(app, "agents-table")[0][4] == "1,000/week"
 
 
+async def test_the_selected_agents_line_wraps_to_say_all_of_it_at_80_columns(make_app, ctx, keys, book) -> None:
+    """No wallet connected: the line says how to connect one, and was cut off mid-sentence at one row."""
+    book.issue(keys, "me", "bot", 1_000, "day")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot, press=["f5"])
+        line = app.query_one("#agent-line", Static)
+        text = str(line.render())
+        assert "sovtui wallet connect NAME" in text and "asks before every payment" in text
+        assert line.size.height >= 2 and line.size.height * line.size.width >= len(text)
+
+
 async def test_a_locked_vault_says_so_and_unlocks(make_app, ctx, keys, book) -> None:
     connect_main(ctx)
     book.issue(keys, "me", "bot", 1_000, "day")
