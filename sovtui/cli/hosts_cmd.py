@@ -83,19 +83,14 @@ def _has_key(ctx: Context, name: str) -> bool:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
-    from sovtui.errors import SovtuiError
-    from sovtui.inference.hosts import target_of
+    from sovtui.inference.hostbook import host_rows
 
     config = ctx.config
-    hosts: list[dict[str, Any]] = []
-    for name, host in sorted(config.hosts.items()):
-        try:
-            target = target_of(name, host)
-            url, locality = target.url, target.locality.label
-        except SovtuiError:
-            url, locality = host.url, "unusable URL"
-        hosts.append({"name": name, "api": host.api, "url": url, "locality": locality,
-                      "default": name == config.inference.host, "key": _has_key(ctx, name) if host.api == "openai" else False})
+    hosts: list[dict[str, Any]] = [
+        {"name": row.name, "api": row.api, "url": row.url, "locality": row.where, "default": row.name == config.inference.host,
+         "key": _has_key(ctx, row.name) if row.api == "openai" and not row.builtin else False}
+        for row in host_rows(ctx)
+    ]
     pools: list[dict[str, Any]] = [{"name": name, "hosts": list(pool.hosts), "default": name == config.inference.host} for name, pool in sorted(config.pools.items())]
     if args.json:
         print_json({"hosts": hosts, "pools": pools})

@@ -88,6 +88,40 @@ async def add_detected_host(ctx: Context, name: str, url: str, api: str | None =
     return await asyncio.to_thread(add_host, ctx, name, target.url, target.api)  # config.toml, under its lock
 
 
+@dataclass(frozen=True)
+class HostRow:
+    """A host prompts may go to, as a list shows it."""
+
+    name: str
+    api: str
+    url: str
+    #: Where the URL is ("this machine", "private network", "public internet"), or "unusable URL".
+    where: str
+    #: The built-in engine, which has no ``[hosts]`` entry.
+    builtin: bool = False
+
+
+def host_rows(ctx: Context) -> list[HostRow]:
+    """Every host a prompt may go to: the configured ones by name, then the built-in engine (always a choice).
+
+    What ``sovtui hosts list`` prints and the Models pane's host picker offers.
+    """
+    from sovtui.inference.hosts import BUILTIN
+
+    rows = []
+    for name, host in sorted(ctx.config.hosts.items()):
+        try:
+            target = target_of(name, host)
+        except SovtuiError:  # listed as written, so it can be seen and fixed
+            rows.append(HostRow(name, host.api, host.url, "unusable URL"))
+            continue
+        rows.append(HostRow(name, host.api, target.url, target.locality.label))
+    if BUILTIN not in ctx.config.hosts:  # a host of the user's own under that name wins
+        engine = ctx.builtin_server().target
+        rows.append(HostRow(BUILTIN, OPENAI, engine.address, engine.locality.label, builtin=True))
+    return rows
+
+
 def users_of(config: Config, name: str) -> list[str]:
     """What names ``name`` as its host: the default, pools, agents."""
     users = []

@@ -183,3 +183,13 @@ def test_a_public_member_of_a_pool_needs_its_own_yes(ctx: Context, xdg: Paths) -
         session.check_destination()
     session.allow_public(asked.value.target)
     assert session.check_destination().name == "local"
+
+
+def test_the_list_shows_the_built_in_engine_and_where_prompts_go(cli, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    """The engine has no [hosts] entry: as the default host it was in no row, and no row had the '*'."""
+    ctx.update_config(lambda config: setattr(config.inference, "host", "builtin"))
+    listed = json.loads(cli("hosts", "list", "--json").stdout)["hosts"]
+    assert listed[-1] == {"name": "builtin", "api": "openai", "url": "not running", "locality": "this machine",
+                          "default": True, "key": False}
+    assert [h["name"] for h in listed if h["default"]] == ["builtin"]
+    assert "* builtin  openai  not running" in cli("hosts", "list").stdout

@@ -31,7 +31,7 @@ from sovtui.inference import models as service
 from sovtui.inference.hosts import HostTarget
 from sovtui.inference.server import start_server, stop_server
 from sovtui.inference.types import LoadedModel, ModelInfo
-from sovtui.net import Locality, locality_of
+from sovtui.net import Locality
 from sovtui.text import safe_line, safe_text
 from sovtui.ui.messages import HostChanged, SovereigntyChanged, StatusChanged
 from sovtui.ui.pane import Pane
@@ -284,13 +284,11 @@ class ModelsPane(Pane, can_focus=True):
     # --- the host and its server ------------------------------------------------------
 
     def action_switch_host(self) -> None:
-        from sovtui.inference.builtin import BUILTIN
+        from sovtui.inference.hostbook import host_rows
         from sovtui.ui.screens.model_dialogs import HostPicker
 
-        hosts = [(name, host.url, locality_of(host.url).label + (", OpenAI-compatible" if host.api == "openai" else ""))
-                 for name, host in sorted(self.ctx.config.hosts.items())]
-        if BUILTIN not in self.ctx.config.hosts:  # the built-in engine is always a choice
-            hosts.append((BUILTIN, "llama-cpp-python on this machine", "this machine"))
+        hosts = [(row.name, row.url, row.where + (", the built-in engine" if row.builtin else ", OpenAI-compatible" if row.api == "openai" else ""))
+                 for row in host_rows(self.ctx)]
         current = self._target()
         self.sovtui.push_screen(HostPicker(hosts, current.name if current else ""), lambda name: self.sovtui.set_host(name) if name else None)
 
