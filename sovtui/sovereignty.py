@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sovtui.inference.hosts import BUILTIN
 from sovtui.net import Locality
 from sovtui.text import safe_line
 
@@ -50,6 +49,8 @@ class HostState:
     models: int = 0
     #: Installed models whose capabilities include "tools" (asked only when an agent could otherwise act).
     tools_models: list[str] = field(default_factory=list)
+    #: The built-in engine (told apart by this, not by name: a host of the user's may be called "builtin").
+    builtin: bool = False
 
 
 @dataclass
@@ -78,6 +79,10 @@ class SovereigntyState:
 
     hosts: list[HostState] = field(default_factory=list)
     ollama_installed: bool = False
+    #: The built-in engine is where new chats go (``[inference] host``, unless OLLAMA_HOST says otherwise).
+    builtin_default: bool = False
+    #: ``[backend] autostart``: a stopped engine starts with the first prompt.
+    autostart: bool = False
     recommended_model: str = "qwen3:0.6b"
     vault_exists: bool = False
     vault_protected: bool = False
@@ -154,25 +159,32 @@ def level_of(state: SovereigntyState) -> int:
     return 3
 
 
+def _stopped_engine(engine: HostState, state: SovereigntyState) -> Finding:
+    """The built-in engine is the default host and not running: what stands between it and a reply."""
+    if engine.models == 0:
+        return Finding("builtin-no-model", "todo", "the built-in engine has no model yet",
+                       "'sovtui models suggest --host builtin' names GGUF models that fit this machine, "
+                       "'sovtui models pull hf:OWNER/REPO:QUANT --host builtin' fetches one")
+    if state.autostart:
+        return Finding("builtin-autostart", "ok", "the built-in engine starts with your first prompt",
+                       "nothing to do ('sovtui backend start --host builtin' starts it now)")
+    return Finding("builtin-stopped", "todo", "the built-in engine is not running",
+                   "start it with 'sovtui backend start --host builtin' (or set autostart = true under [backend] in config.toml)")
+
+
 def findings_of(state: SovereigntyState) -> list[Finding]:
     """What to know and do next. Names quoted in a finding (hosts, wallets,
     paths) are shown by the CLI and the wizard alike, so they are made safe
     here, once: a host's or wallet's name cannot carry escape sequences."""
     found: list[Finding] = []
-    this_machine = [h for h in state.hosts if h.locality is Locality.THIS_MACHINE]
-    local_hosts = [h for h in this_machine if h.name != BUILTIN]  # Ollama's
+    local_hosts = [h for h in state.hosts if h.locality is Locality.THIS_MACHINE and not h.builtin]  # Ollama's
     lan_or_local = [h for h in state.hosts if _local(h)]
+    engine = next((h for h in state.hosts if h.builtin), None)
+    # New chats go to the engine and it answers: a stopped Ollama is nothing to fix.
+    engine_serves = engine is not None and engine.answering and state.builtin_default
 
-    builtin = next((h for h in state.hosts if h.name == BUILTIN), None)
-    if builtin is not None and not builtin.answering:  # the engine this setup chose: not Ollama's findings
-        found.append(
-            Finding(
-                "builtin-stopped",
-                "todo",
-                "the built-in engine is not running",
-                "start it with 'sovtui backend start --host builtin' (or set autostart = true under [backend] in config.toml)",
-            )
-        )
+    if engine is not None and not engine.answering:  # stopped and the default host: its findings, not Ollama's
+        found.append(_stopped_engine(engine, state))
     elif not state.ollama_installed and not any(h.answering for h in lan_or_local):
         found.append(
             Finding(
@@ -183,7 +195,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
                 "curl -fsSL https://ollama.com/install.sh | sh), or add a LAN host to config.toml",
             )
         )
-    elif local_hosts and not any(h.answering for h in this_machine) and state.ollama_installed:
+    elif local_hosts and not any(h.answering for h in local_hosts) and state.ollama_installed and not engine_serves:
         found.append(
             Finding(
                 "ollama-stopped",
@@ -359,12 +371,12 @@ def _builtin_in_use(ctx: Context) -> HostTarget | None:
     A model it serves answers on this machine as Ollama's would: local
     inference. Not running and not the default, it is not part of the setup.
     """
-    from sovtui.inference.hosts import BUILTIN
+    from sovtui.inference.hosts import BUILTIN, is_builtin
 
     if BUILTIN in ctx.config.hosts:  # a host of the user's own under that name: already probed
         return None
     server = ctx.builtin_server()
-    if ctx.config.inference.host != BUILTIN and server.managed_pid() is None:
+    if not is_builtin(None, ctx.config) and server.managed_pid() is None:
         return None
     return server.target
 
@@ -423,7 +435,7 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
 
     from sovtui.endpoints import configured_endpoints
     from sovtui.inference.builtin import IDLE_URL
-    from sovtui.inference.hosts import HostTarget, target_of
+    from sovtui.inference.hosts import HostTarget, is_builtin, target_of
     from sovtui.inference.server import ollama_binary
     from sovtui.inference.suggest import recommended
 
@@ -440,8 +452,11 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
     keys = {t.name: _key_if_open(ctx, t) for t in targets}
     hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public, api_key=keys[t.name])
                                         for t in targets)))
-    if builtin is not None and builtin.url == IDLE_URL:  # the default host, stopped: nothing to ask (no port)
-        hosts.append(HostState(builtin.name, builtin.url, builtin.locality, answering=False))
+    if builtin is not None and builtin.url != IDLE_URL:
+        hosts[-1].builtin = True
+    elif builtin is not None:  # the default host, stopped: nothing to ask (no port); its models are its files
+        models = len(ctx.builtin_server().models())
+        hosts.append(HostState(builtin.name, builtin.url, builtin.locality, answering=False, models=models, builtin=True))
     import importlib.util
 
     from sovtui.identity.credentials import CredentialBook
@@ -460,6 +475,8 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
         wallets=[WalletState(name, w.budget_sats or None, w.budget_period) for name, w in sorted(ctx.config.wallets.items())],
         hosts=hosts,
         ollama_installed=ollama_binary(ctx.config.backend.binary) is not None,  # not the default host's server: that may be builtin
+        builtin_default=is_builtin(None, ctx.config),
+        autostart=ctx.config.backend.autostart,
         recommended_model=recommended(),
         loose_files=loose_files(ctx) if files else [],
     )

@@ -95,7 +95,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json({"hosts": hosts, "pools": pools})
         return 0
-    rows = [[("* " if h["default"] else "  ") + h["name"], h["api"], h["url"], h["locality"], "yes" if h["key"] else "-"] for h in hosts]
+    rows = [[("* " if h["default"] else "  ") + h["name"], h["api"], h["url"] or "not running", h["locality"], "yes" if h["key"] else "-"]
+            for h in hosts]
     print_table(rows, ["  NAME", "API", "URL", "WHERE", "KEY"])
     if pools:
         print()

@@ -13,6 +13,7 @@ printed through ``safe_line`` (tables via ``print_table``), never as they are.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -415,7 +416,8 @@ def cmd_default(args: argparse.Namespace, ctx: Context) -> int:
         print(f"default model: {safe_line(name)}")
     else:
         target = ctx.host(args.host)
-        print(f"default model: {safe_line(name)} on {safe_line(target.name)} ({target.locality.label}): new chats go there")
+        where = "new chats go there" if not os.environ.get("OLLAMA_HOST") else "new chats go there once OLLAMA_HOST is unset"
+        print(f"default model: {safe_line(name)} on {safe_line(target.name)} ({target.locality.label}): {where}")
     return 0
 
 

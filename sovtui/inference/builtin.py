@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import json
@@ -101,6 +102,15 @@ def engine_version() -> str | None:
         return None
 
 
+@functools.cache
+def _this_cpu_has_amx() -> bool:
+    """Read once a process: the CPU does not change, and a server is made for every look at the host."""
+    try:
+        return cpu_has_amx(Path("/proc/cpuinfo").read_text(errors="replace"))
+    except OSError:
+        return False
+
+
 def cpu_has_amx(cpuinfo: str | None = None) -> bool:
     """This CPU has Intel AMX (its flags in /proc/cpuinfo name ``amx_tile``).
 
@@ -109,10 +119,7 @@ def cpu_has_amx(cpuinfo: str | None = None) -> bool:
     our tests run on (llama_serve.py): there the engine runs with repacking off.
     """
     if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
-        except OSError:
-            return False
+        return _this_cpu_has_amx()
     return any(line.startswith("flags") and "amx_tile" in line.split() for line in cpuinfo.splitlines())
 
 
@@ -122,9 +129,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _digest(models: list[BuiltinModel]) -> str:
-    """What the server serves, in one value: names, files and their sizes and times."""
-    text = json.dumps([[m.name, str(m.path), m.size, m.modified.timestamp() if m.modified else 0] for m in models])
+def _digest(models: list[BuiltinModel], repack: bool = True) -> str:
+    """What the server serves and how, in one value: names, files, their sizes and times, and repacking.
+
+    A running engine whose digest differs is restarted: a model was added or
+    removed, or ``builtin_repack`` changed (or an older sovtui started it).
+    """
+    text = json.dumps([[m.name, str(m.path), m.size, m.modified.timestamp() if m.modified else 0] for m in models] + [repack])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -308,7 +319,7 @@ class BuiltinServer:
             pid = self.managed_pid()
             if pid is not None:
                 record = self._record() or {}
-                if record.get("digest") == _digest(models) and await self._answering(self.url()):
+                if record.get("digest") == _digest(models, self.repack) and await self._answering(self.url()):
                     return await self.status()
                 await self._stop_locked()
             if not engine_installed():
@@ -349,7 +360,7 @@ class BuiltinServer:
                     "pid": process.pid,
                     "port": port,
                     "models": [m.name for m in models],
-                    "digest": _digest(models),
+                    "digest": _digest(models, self.repack),
                     "python": sys.executable,
                     "started": time.time(),
                 }
@@ -375,7 +386,7 @@ class BuiltinServer:
         record = self._record()
         if record is None or self.managed_pid() is None:
             return False
-        if record.get("digest") == _digest(self.models()):
+        if record.get("digest") == _digest(self.models(), self.repack):
             return False
         if not self.models():
             await self.stop()
@@ -421,7 +432,7 @@ async def ensure_running(ctx: Context, progress: Callable[[str, float], None] | 
     """
     server = builtin_server(ctx)
     record = server._record()
-    if server.managed_pid() is not None and record is not None and record.get("digest") == _digest(server.models()):
+    if server.managed_pid() is not None and record is not None and record.get("digest") == _digest(server.models(), server.repack):
         return server.target
     if not ctx.config.backend.autostart and server.managed_pid() is None:
         raise BackendError(

@@ -94,11 +94,16 @@ class HostRow:
 
     name: str
     api: str
-    url: str
+    #: None for a stopped built-in engine: it has no port until it starts.
+    url: str | None
     #: Where the URL is ("this machine", "private network", "public internet"), or "unusable URL".
     where: str
     #: The built-in engine, which has no ``[hosts]`` entry.
     builtin: bool = False
+
+    @property
+    def address(self) -> str:
+        return self.url or "not running"
 
 
 def host_rows(ctx: Context) -> list[HostRow]:
@@ -106,7 +111,7 @@ def host_rows(ctx: Context) -> list[HostRow]:
 
     What ``sovtui hosts list`` prints and the Models pane's host picker offers.
     """
-    from sovtui.inference.hosts import BUILTIN
+    from sovtui.inference.hosts import BUILTIN, IDLE_URL
 
     rows = []
     for name, host in sorted(ctx.config.hosts.items()):
@@ -118,7 +123,7 @@ def host_rows(ctx: Context) -> list[HostRow]:
         rows.append(HostRow(name, host.api, target.url, target.locality.label))
     if BUILTIN not in ctx.config.hosts:  # a host of the user's own under that name wins
         engine = ctx.builtin_server().target
-        rows.append(HostRow(BUILTIN, OPENAI, engine.address, engine.locality.label, builtin=True))
+        rows.append(HostRow(BUILTIN, OPENAI, None if engine.url == IDLE_URL else engine.url, engine.locality.label, builtin=True))
     return rows
 
 

@@ -308,17 +308,21 @@ class SovtuiApp(App[int]):
 
         try:
             server = self.ctx.server(self.host_name)
-            if server.target.locality is not Locality.THIS_MACHINE:
-                return
+        except SovtuiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        if server.target.locality is not Locality.THIS_MACHINE:
+            return
+        try:
             status = await server.start(lambda message, elapsed: self.set_status(f"{message} {elapsed:.0f}s"))
         except SovtuiError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
         finally:
             self.set_status("")
+            self.post_message(SovereigntyChanged())  # the top bar's address and level, whatever came of it
         if status.managed:
             self.notify(f"{server.engine} is running at {status.url}")
-        self.post_message(SovereigntyChanged())  # the top bar's address and level
 
     async def action_quit(self) -> None:
         if self._config_ok and self.ctx.config.backend.stop_at_exit:

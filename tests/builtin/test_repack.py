@@ -78,12 +78,21 @@ def test_the_launcher_turns_extra_buffers_off_for_every_model_it_loads() -> None
 
 
 def test_the_launcher_hands_the_server_its_arguments_without_its_own_flag() -> None:
+    """llama_cpp.server's own main() sees the arguments less --no-repack (its parser would refuse it)."""
     pytest.importorskip("llama_cpp.server")
-    out = subprocess.run(
-        [sys.executable, "-m", LAUNCHER, "--no-repack", "--help"], capture_output=True, text=True, timeout=60, check=False
+    code = (
+        "import sys, llama_cpp.server.__main__ as server\n"
+        "from sovtui.inference import llama_serve\n"
+        "server.main = lambda: print('ARGV', sys.argv[1:])\n"
+        "llama_serve.without_extra_buffers = lambda: print('NO EXTRA BUFFERS')\n"
+        "llama_serve.main(['--config_file', 'models.json', '--no-repack'])\n"
+        "llama_serve.main(['--config_file', 'models.json'])\n"
     )
-    assert out.returncode == 0, out.stderr
-    assert "--config_file" in out.stdout  # llama_cpp.server's own parser answered, and took no --no-repack
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.splitlines() == [
+        "NO EXTRA BUFFERS", "ARGV ['--config_file', 'models.json']",  # asked: buffers off, the flag taken out
+        "ARGV ['--config_file', 'models.json']",  # not asked: llama.cpp's default
+    ]
 
 
 @pytest.mark.parametrize("argv, ours", [
@@ -106,3 +115,28 @@ def test_only_an_engine_process_is_taken_for_the_engine(xdg: Paths, argv: list[s
     finally:
         process.kill()
         process.wait()
+
+
+@pytest.mark.real_model
+async def test_changing_builtin_repack_restarts_a_running_engine(xdg: Paths, smollm2_gguf, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sovtui.inference import builtin
+    from sovtui.inference.gguf import add_model
+    from tests.egress import allow_endpoint
+
+    def allowed_port() -> int:
+        port = free_port()
+        allow_endpoint("127.0.0.1", port)
+        return port
+
+    free_port = builtin._free_port
+    monkeypatch.setattr(builtin, "_free_port", allowed_port)
+    add_model(xdg, smollm2_gguf, "smollm2")
+    first = await BuiltinServer(xdg, repack=False).start()
+    try:
+        assert "--no-repack" in cmdline(first.pid or 0)
+        assert not await BuiltinServer(xdg, repack=False).refresh()  # the same engine: left running
+        assert await BuiltinServer(xdg, repack=True).refresh()  # the setting changed: started again, as asked
+        second = await BuiltinServer(xdg, repack=True).status()
+        assert second.answering and second.pid != first.pid and "--no-repack" not in cmdline(second.pid or 0)
+    finally:
+        await BuiltinServer(xdg).stop()

@@ -153,3 +153,22 @@ async def test_import_a_seed_phrase_in_the_pane(make_app, xdg: Paths) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: any(k.label == "seed" for k in pane.rows), what="the imported key")
         assert next(k for k in pane.rows if k.label == "seed").npub == "npub1zutzeysacnf9rru6zqwmxd54mud0k44tst6l70ja5mhv8jjumytsd2x7nu"
+
+
+@pytest.mark.usefixtures("cheap_scrypt")
+async def test_a_blank_label_on_import_is_refused_before_the_passphrase_is_asked(make_app, xdg: Paths) -> None:
+    """The pasted secret was asked for, then the passphrase, and only then was the label refused."""
+    seeded_vault(xdg)  # locked: an import would ask for the passphrase
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await settle(app, pilot)
+        await pilot.press("i")
+        await answer_text(app, pilot, "leader monkey parrot ring guide accident before fence cannon height naive bean")
+        await answer_text(app, pilot, "  ")
+        await wait_until(pilot, lambda: any("use letters" in n for n in notes(app)), what="the refusal")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]  # no passphrase dialog followed
+    vault = Vault(xdg.config_dir / "vault.json")
+    vault.unlock("pw")
+    assert list(vault.keys()) == ["me"]

@@ -189,7 +189,7 @@ def test_the_list_shows_the_built_in_engine_and_where_prompts_go(cli, ctx: Conte
     """The engine has no [hosts] entry: as the default host it was in no row, and no row had the '*'."""
     ctx.update_config(lambda config: setattr(config.inference, "host", "builtin"))
     listed = json.loads(cli("hosts", "list", "--json").stdout)["hosts"]
-    assert listed[-1] == {"name": "builtin", "api": "openai", "url": "not running", "locality": "this machine",
+    assert listed[-1] == {"name": "builtin", "api": "openai", "url": None, "locality": "this machine",  # no port yet
                           "default": True, "key": False}
     assert [h["name"] for h in listed if h["default"]] == ["builtin"]
     assert "* builtin  openai  not running" in cli("hosts", "list").stdout

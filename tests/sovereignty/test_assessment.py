@@ -33,14 +33,30 @@ def test_installed_but_stopped_says_how_to_start() -> None:
 
 
 def test_the_built_in_engine_answering_is_local_inference_and_stopped_is_its_own_step() -> None:
-    engine = HostState("builtin", "http://127.0.0.1:41234/v1", Locality.THIS_MACHINE, answering=True, models=1)
+    engine = HostState("builtin", "http://127.0.0.1:41234/v1", Locality.THIS_MACHINE, answering=True, models=1, builtin=True)
     ollama_down = HostState("local", "http://127.0.0.1:11434", Locality.THIS_MACHINE, False)
-    running = SovereigntyState(hosts=[ollama_down, engine], ollama_installed=True)
-    assert assess(running).level == 2
-    assert not {"ollama-missing", "ollama-stopped", "builtin-stopped"} & ids(running)
-    stopped = SovereigntyState(hosts=[ollama_down, HostState("builtin", "http://127.0.0.1:0/v1", Locality.THIS_MACHINE, False)])
+    serving = SovereigntyState(hosts=[ollama_down, engine], ollama_installed=True, builtin_default=True)
+    assert assess(serving).level == 2
+    assert not {"ollama-missing", "ollama-stopped", "builtin-stopped"} & ids(serving)
+    # The engine answers but new chats go to Ollama, which is down: that is still to fix.
+    beside = SovereigntyState(hosts=[ollama_down, engine], ollama_installed=True, builtin_default=False)
+    assert assess(beside).level == 2 and "ollama-stopped" in ids(beside)
+
+    idle = HostState("builtin", "http://127.0.0.1:0/v1", Locality.THIS_MACHINE, False, models=1, builtin=True)
+    stopped = SovereigntyState(hosts=[ollama_down, idle], builtin_default=True)
     assert assess(stopped).level == 0
     assert "builtin-stopped" in ids(stopped) and "ollama-missing" not in ids(stopped)
+    assert "builtin-autostart" in ids(SovereigntyState(hosts=[idle], builtin_default=True, autostart=True))
+    empty = HostState("builtin", "http://127.0.0.1:0/v1", Locality.THIS_MACHINE, False, models=0, builtin=True)
+    (finding,) = [f for f in assess(SovereigntyState(hosts=[empty], builtin_default=True, autostart=True)).findings
+                  if f.id.startswith("builtin")]
+    assert finding.id == "builtin-no-model" and "models suggest --host builtin" in finding.next_step
+
+
+def test_a_host_of_the_users_own_called_builtin_is_not_the_engine() -> None:
+    theirs = HostState("builtin", "http://127.0.0.1:8080/v1", Locality.THIS_MACHINE, False)  # builtin=False: theirs
+    state = SovereigntyState(hosts=[theirs], ollama_installed=True)
+    assert "ollama-stopped" in ids(state) and not {f for f in ids(state) if f.startswith("builtin")}
 
 
 def test_level_1_when_only_a_public_host_answers() -> None:

@@ -93,12 +93,18 @@ def test_doctor_lists_wallet_relays_and_reaches_level_4(cli, ollama: OllamaEmula
         sim.stop()
 
 
-def test_the_built_in_engine_as_default_host_stopped_says_how_to_start_it(cli, ctx, no_ollama: str) -> None:
+def test_the_built_in_engine_as_default_host_stopped_says_how_to_start_it(cli, ctx, no_ollama: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Not "Ollama is installed" (the default host's server was taken for Ollama), and its idle address is not probed."""
+    from tests.builtin.gguf_writer import tiny_model
+
     ctx.update_config(lambda config: setattr(config.inference, "host", "builtin"))
     report = json.loads(cli("doctor", "--json").stdout)  # the egress guard fails the test on any probe of 127.0.0.1:0/80
     assert report["level"] == 0
     ids = [f["id"] for f in report["findings"]]
-    assert "builtin-stopped" in ids and "ollama-stopped" not in ids and "ollama-missing" not in ids
-    (finding,) = [f for f in report["findings"] if f["id"] == "builtin-stopped"]
-    assert "sovtui backend start --host builtin" in finding["next_step"]
+    assert "builtin-no-model" in ids and "ollama-stopped" not in ids and "ollama-missing" not in ids
+
+    (tmp_path / "m.gguf").write_bytes(tiny_model())
+    assert cli("models", "add", str(tmp_path / "m.gguf")).returncode == 0
+    report = json.loads(cli("doctor", "--json").stdout)
+    (finding,) = [f for f in report["findings"] if f["id"].startswith("builtin")]
+    assert finding["id"] == "builtin-stopped" and "sovtui backend start --host builtin" in finding["next_step"]

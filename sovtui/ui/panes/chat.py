@@ -20,6 +20,7 @@ thinking, model names, titles) is made safe where it is shown:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -233,16 +234,22 @@ class ChatPane(ChatHistory):
         def index_of(message: Message) -> int:  # an agent's messages come as they are added: look from the end
             return next(i for i in range(len(messages) - 1, -1, -1) if messages[i] is message)
 
+        def notice_a_start() -> None:  # the built-in engine started on first use: the top bar's address and level
+            nonlocal address
+            if address != (now := self._address()):
+                address = now
+                self.post_message(SovereigntyChanged())
+
         try:
             from sovtui.ui.widgets.reply_painter import paint_reply
 
+            stream = _calling_at_first(stream, notice_a_start)
             await self.attempt(paint_reply(widget, stream, FRAME_RATE, add=log.add, index_of=index_of), on_error=failed)
         finally:
             self.reply_worker = None
             self.update_info()
             self.load_list()
-            if address != self._address():  # the built-in engine started on first use: the top bar's address and level
-                self.post_message(SovereigntyChanged())
+            notice_a_start()  # also when it started but the reply failed before its first word
 
     # --- actions -------------------------------------------------------------------
 
@@ -302,3 +309,18 @@ class ChatPane(ChatHistory):
     def action_search(self) -> None:
         self.remove_class("-hide-list")
         self.query_one(ConversationList).action_search()
+
+
+async def _calling_at_first(stream: Reply, then: Callable[[], None]) -> Reply:
+    """``stream`` as it comes, calling ``then`` once its first event is in (the host answered)."""
+    try:
+        called = False
+        async for event in stream:
+            if not called:
+                called = True
+                then()
+            yield event
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()

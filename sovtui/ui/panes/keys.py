@@ -200,14 +200,15 @@ class KeysPane(Pane, can_focus=True):
 
     @work(exclusive=True, group="keys-action", exit_on_error=False, description="Keys: import a key")
     async def action_import_key(self) -> None:
-        from sovtui.identity.keys import parse_secret
+        from sovtui.identity.keys import check_label, parse_secret
 
         secret = await ask.secret_to_import(self)
         # A key that is not one is refused before the vault is asked for.
         if secret is None or not await self.succeeds(lambda: parse_secret(secret.text, key_password=secret.password)):
             return
         answer = await ask.label_and_role(self, "Label for this key")
-        if answer is None or not await ensure_open(self, self.vault):
+        # A label the service would refuse is refused now, before the passphrase is asked for.
+        if answer is None or not await self.succeeds(lambda: check_label(answer[0])) or not await ensure_open(self, self.vault):
             return
         label, role = answer
         made = await self.attempt(lambda: self.store().import_key(label, secret.text, role, key_password=secret.password))

@@ -287,7 +287,7 @@ class ModelsPane(Pane, can_focus=True):
         from sovtui.inference.hostbook import host_rows
         from sovtui.ui.screens.model_dialogs import HostPicker
 
-        hosts = [(row.name, row.url, row.where + (", the built-in engine" if row.builtin else ", OpenAI-compatible" if row.api == "openai" else ""))
+        hosts = [(row.name, row.address, row.where + (", the built-in engine" if row.builtin else ", OpenAI-compatible" if row.api == "openai" else ""))
                  for row in host_rows(self.ctx)]
         current = self._target()
         self.sovtui.push_screen(HostPicker(hosts, current.name if current else ""), lambda name: self.sovtui.set_host(name) if name else None)
