@@ -223,7 +223,7 @@ class BuiltinServer:
 
     @property
     def target(self) -> HostTarget:
-        return HostTarget(BUILTIN, self.url(), "openai")
+        return HostTarget(BUILTIN, self.url(), "openai", builtin=True)
 
     def served(self) -> list[str]:
         """The model names the running engine was started with."""

@@ -36,9 +36,15 @@ _OPENAI_CANNOT = {
 }
 
 
+#: What the built-in engine does beyond the OpenAI-compatible API: its models are GGUF files sovtui manages.
+_BUILTIN_CAN = frozenset({"pull", "delete"})
+
+
 def unsupported(target: HostTarget, operation: str) -> str | None:
     """Why ``target`` cannot do ``operation`` (one of ``OPERATIONS``), in one line; None if it can."""
     if not target.is_openai or operation not in _OPENAI_CANNOT:
+        return None
+    if target.builtin and operation in _BUILTIN_CAN:
         return None
     what, reason = _OPENAI_CANNOT[operation]
     return f"{target.name} cannot {what}: {reason}"

@@ -107,6 +107,8 @@ class HostTarget:
     url: str
     #: "ollama" or "openai" (OpenAI-compatible).
     api: str = OLLAMA
+    #: sovtui's built-in engine (OpenAI-compatible, and more: its models are files sovtui pulls and removes).
+    builtin: bool = False
 
     @property
     def locality(self) -> Locality:

@@ -23,3 +23,14 @@ async def test_an_openai_host_lists_its_models_and_says_why_it_cannot_pull_or_de
         await wait_until(pilot, lambda: any("cannot delete models" in str(n.message) for n in app._notifications), what="the reason")
         assert not isinstance(app.screen, (PullDialog, ConfirmDialog))
     assert [path for path, _ in openai_local.requests] == ["/v1/models"] * len(openai_local.requests)
+
+
+async def test_an_openai_host_with_no_models_says_where_they_are_loaded(make_app, openai_local: OpenAIEmulator) -> None:  # noqa: F811
+    """Not "press p to pull one": p is refused on such a host."""
+    openai_local.models.clear()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        line = lambda: str(app.query_one("#models-loaded").render()) if app.query("#models-loaded") else ""  # noqa: E731
+        await wait_until(pilot, lambda: "No models" in line(), what="the empty list's line")
+        assert line() == "No models on this host: load one on the server itself, then press r."

@@ -160,7 +160,14 @@ class ModelsPane(Pane, can_focus=True):
         config = self.ctx.config
         shown = service.sort_models(self.models, self.sort_key)
         self.query_one(ModelTable).show_models(shown, is_default=lambda name: service.is_default(name, config))
-        self.query_one("#models-loaded", Static).update(loaded_line(self.loaded, any_models=bool(self.models), sort_key=self.sort_key))
+        from sovtui.inference.engine import unsupported
+
+        try:
+            can_pull = unsupported(self.ctx.host(self.host_name), "pull") is None
+        except SovtuiError:
+            can_pull = True
+        line = loaded_line(self.loaded, any_models=bool(self.models), sort_key=self.sort_key, can_pull=can_pull)
+        self.query_one("#models-loaded", Static).update(line)
 
     def selected_name(self) -> str | None:
         return self.query_one(ModelTable).selected_name() if self.models else None

@@ -24,7 +24,7 @@ def _cell(value: str) -> Text:
     return Text(safe_line(value), no_wrap=True, end="")
 
 
-def loaded_line(loaded: list[LoadedModel] | None, *, any_models: bool, sort_key: str) -> Text:
+def loaded_line(loaded: list[LoadedModel] | None, *, any_models: bool, sort_key: str, can_pull: bool = True) -> Text:
     """The line under the table: the models in memory (``None``: the host does not say), or what to do next."""
     if loaded is None and any_models:  # an OpenAI-compatible host: nothing to show or unload
         return Text(f"sorted by {sort_key} (s) · enter details")
@@ -37,6 +37,8 @@ def loaded_line(loaded: list[LoadedModel] | None, *, any_models: bool, sort_key:
         return Text("Loaded: " + " · ".join(parts))
     if any_models:
         return Text(f"Loaded: none · sorted by {sort_key} (s) · enter details · u unload")
+    if not can_pull:  # an OpenAI-compatible server: its models are loaded there
+        return Text("No models on this host: load one on the server itself, then press r.")
     return Text("No models yet: press p to pull one that fits this machine.")
 
 
