@@ -349,7 +349,7 @@ async def _probe(target: HostTarget, timeout: float, *, tools: bool = False, api
         try:
             models = await backend.list_models()
         except SovtuiError:
-            return HostState(target.name, target.url, target.locality, answering=False)
+            return HostState(target.name, target.url, target.locality, answering=False, builtin=target.builtin)
         capable: list[str] = []
         if tools and models:
             names = [m.name for m in models[:_MAX_SHOWN]]
@@ -362,7 +362,8 @@ async def _probe(target: HostTarget, timeout: float, *, tools: bool = False, api
 
             found = await asyncio.gather(*(can_call_tools(name) for name in names))
             capable = [name for name, ok in zip(names, found) if ok]
-    return HostState(target.name, target.url, target.locality, answering=True, models=len(models), tools_models=capable)
+    return HostState(target.name, target.url, target.locality, answering=True, models=len(models), tools_models=capable,
+                     builtin=target.builtin)
 
 
 def _builtin_in_use(ctx: Context) -> HostTarget | None:
@@ -452,9 +453,7 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
     keys = {t.name: _key_if_open(ctx, t) for t in targets}
     hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public, api_key=keys[t.name])
                                         for t in targets)))
-    if builtin is not None and builtin.url != IDLE_URL:
-        hosts[-1].builtin = True
-    elif builtin is not None:  # the default host, stopped: nothing to ask (no port); its models are its files
+    if builtin is not None and builtin.url == IDLE_URL:  # the default host, stopped: nothing to ask (no port); its models are its files
         models = len(ctx.builtin_server().models())
         hosts.append(HostState(builtin.name, builtin.url, builtin.locality, answering=False, models=models, builtin=True))
     import importlib.util

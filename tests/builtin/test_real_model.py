@@ -138,7 +138,7 @@ async def test_a_running_engine_is_local_inference_for_the_level(engine_env: Eng
     ctx.config.hosts.clear()  # in memory only: no Ollama host to ask, the engine is not the default host
     assert ctx.config.inference.host != "builtin"
     state = await gather_state(ctx, files=False)
-    assert [(h.name, h.answering, h.models) for h in state.hosts] == [("builtin", True, 1)]
+    assert [(h.name, h.answering, h.models, h.builtin) for h in state.hosts] == [("builtin", True, 1, True)]
     assessment = assess(state)
     assert assessment.level == 2 and assessment.level_name == "local inference"
     assert not {"ollama-missing", "builtin-stopped"} & {f.id for f in assessment.findings}
