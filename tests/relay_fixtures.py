@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import socket
 import subprocess
 import sys
 import threading
@@ -95,16 +96,31 @@ class RelayProcess:
 
     Each one is new and empty; they run in one relay host process (see
     tests/relay_process.py). ``stop`` shuts the relay down, closing every
-    connection to it, as ending its process did.
+    connection to it, as ending its process did, and holds its port (bound,
+    not listening: a connection is refused) until ``start`` or ``close``,
+    so that no relay or server another test starts meanwhile takes the port
+    of a relay a test means to be down.
     """
 
     def __init__(self, port: int = 0) -> None:
         self.port = port or free_port()
         self.url = f"ws://127.0.0.1:{self.port}"
         self._running = False
+        self._held: socket.socket | None = None
         allow_endpoint("127.0.0.1", self.port)
 
+    def _release(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+
+    def close(self) -> None:
+        """Stopped for good: the port is free for others."""
+        self.stop()
+        self._release()
+
     def start(self) -> RelayProcess:
+        self._release()
         answer = _HOST.ask(f"start {self.port}")
         if not answer.startswith("ws://"):
             raise RuntimeError(f"the test relay did not start: {answer}")
@@ -113,8 +129,6 @@ class RelayProcess:
         return self
 
     def _wait_listening(self) -> None:
-        import socket
-
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:
@@ -127,8 +141,16 @@ class RelayProcess:
     def stop(self) -> None:
         if self._running:
             self._running = False
-            if _HOST.alive():
-                _HOST.ask(f"stop {self.port}")
+            if _HOST.alive() and (answer := _HOST.ask(f"stop {self.port}")) != "stopped":
+                raise RuntimeError(f"the test relay did not stop: {answer}")
+            held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the closed connections' TIME_WAIT
+            try:
+                held.bind(("127.0.0.1", self.port))
+            except OSError:  # taken in the moment between: the test sees whatever is there, as before
+                held.close()
+            else:
+                self._held = held
 
     @property
     def running(self) -> bool:
@@ -139,7 +161,7 @@ class RelayProcess:
 def relay() -> Iterator[RelayProcess]:
     process = RelayProcess().start()
     yield process
-    process.stop()
+    process.close()
 
 
 @pytest.fixture

@@ -73,8 +73,8 @@ def _listening(port: int) -> bool:
     return any(len(fields) > 3 and fields[1] == wanted and fields[3] == "0A" for fields in (row.split() for row in table))
 
 
-async def _released(port: int) -> None:
-    """Return once nothing listens on ``port`` any more (at most 2 s).
+async def _released(port: int) -> bool:
+    """True once nothing listens on ``port`` any more; False if it still does after 10 s.
 
     A shut-down relay drops its listener from its own task a moment later;
     until then it still accepts, and a client that reconnects quickly (a
@@ -82,11 +82,17 @@ async def _released(port: int) -> None:
     relay must be gone, as when each relay was a process of its own. (Read
     from the kernel's table, not by connecting: a connection the dying relay
     accepted and never closed would keep the port from being bound again.)
+    On a loaded machine that moment passed 2 s once, and a test of a relay
+    that is down found it up: the wait is longer, and a relay still listening
+    is said, never taken for stopped.
     """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 2
-    while _listening(port) and loop.time() < deadline:
+    deadline = loop.time() + 10
+    while _listening(port):
+        if loop.time() > deadline:
+            return False
         await asyncio.sleep(0.01)
+    return True
 
 
 async def _host() -> None:
@@ -110,7 +116,9 @@ async def _host() -> None:
             elif command == "stop":
                 if port in relays:
                     relays.pop(port).shutdown()
-                    await _released(port)
+                    if not await _released(port):
+                        print(f"error the relay on {port} still listens 10 s after its shutdown", flush=True)
+                        continue
                 print("stopped", flush=True)
             else:
                 print(f"error unknown command {command!r}", flush=True)

@@ -112,7 +112,7 @@ async def test_one_gift_wrap_from_two_relays_is_answered_once(ctx, agent_setup, 
             await asyncio.sleep(0.5)
             assert service.answered == 0
     finally:
-        second.stop()
+        second.close()
     (conversation,) = conversations(ctx)
     assert [m.content for m in conversation.messages if m.role == "user"] == ["only once"]
     assert event.id().to_hex() in ServeState.load(state_path(ctx.paths.state_dir, "bot")).handled

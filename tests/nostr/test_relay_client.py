@@ -55,7 +55,7 @@ async def test_event_published_to_two_relays_is_delivered_once(relay):
             assert (await subscription.next(5))["id"] == event["id"]
             assert await subscription.next(0.5) is None
     finally:
-        second.stop()
+        second.close()
 
 
 async def test_unreachable_relay_is_a_clear_error():
