@@ -126,9 +126,12 @@ async def test_the_selected_agents_line_wraps_to_say_all_of_it_at_80_columns(mak
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot, press=["f5"])
         line = app.query_one("#agent-line", Static)
+        await wait_until(pilot, lambda: "sovtui wallet connect NAME" in str(line.render()), what="the agent's line")
         text = str(line.render())
-        assert "sovtui wallet connect NAME" in text and "asks before every payment" in text
-        assert line.size.height >= 2 and line.size.height * line.size.width >= len(text)
+        assert "asks before every payment" in text
+        # Laid out a frame after it is written: wait for the layout, which never comes with one row.
+        await wait_until(pilot, lambda: line.size.height >= 2, timeout=3, what="the line wrapped")
+        assert line.size.height * line.size.width >= len(text)
 
 
 async def test_a_locked_vault_says_so_and_unlocks(make_app, ctx, keys, book) -> None:

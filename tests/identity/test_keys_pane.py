@@ -76,7 +76,8 @@ async def test_a_blank_label_is_refused_aloud_and_the_new_vault_is_shown(make_ap
         await type_into_dialog(app, pilot, "  ")
         await wait_until(pilot, lambda: any("use letters" in str(n.message) for n in app._notifications), what="the refusal")
         pane = app.query_one(KeysPane)
-        assert pane.rows == [] and "vault unlocked" in str(pane.query_one("#vault-state").render())
+        await wait_until(pilot, lambda: "vault unlocked" in str(pane.query_one("#vault-state").render()), what="the new vault shown")
+        assert pane.rows == []
         await pilot.press("n")  # asked again, "me" filled in again: still no key
         await wait_for_screen(app, pilot, TextDialog)
         assert app.screen.query_one("#text").value == "me"
