@@ -51,6 +51,14 @@ class HostState:
     tools_models: list[str] = field(default_factory=list)
     #: The built-in engine (told apart by this, not by name: a host of the user's may be called "builtin").
     builtin: bool = False
+    #: Not running, but started by sovtui for the first prompt (the built-in engine with autostart):
+    #: its models answer a chat as surely as a running server's.
+    on_demand: bool = False
+
+    @property
+    def serves(self) -> bool:
+        """A prompt sent now gets an answer from one of its models."""
+        return (self.answering or self.on_demand) and self.models > 0
 
 
 @dataclass
@@ -146,7 +154,7 @@ def acting_agents(state: SovereigntyState) -> list[AgentState]:
 
 
 def level_of(state: SovereigntyState) -> int:
-    answering = [h for h in state.hosts if h.answering and h.models > 0]
+    answering = [h for h in state.hosts if h.serves]
     if not answering:
         return 0
     if not any(_local(h) for h in answering):
@@ -181,7 +189,7 @@ def findings_of(state: SovereigntyState) -> list[Finding]:
     lan_or_local = [h for h in state.hosts if _local(h)]
     engine = next((h for h in state.hosts if h.builtin), None)
     # New chats go to the engine and it answers: a stopped Ollama is nothing to fix.
-    engine_serves = engine is not None and engine.answering and state.builtin_default
+    engine_serves = engine is not None and engine.serves and state.builtin_default
 
     if engine is not None and not engine.answering:  # stopped and the default host: its findings, not Ollama's
         found.append(_stopped_engine(engine, state))
@@ -454,8 +462,12 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
     hosts = list(await asyncio.gather(*(_probe(t, timeout, tools=ask_tools and not t.locality.is_public, api_key=keys[t.name])
                                         for t in targets)))
     if builtin is not None and builtin.url == IDLE_URL:  # the default host, stopped: nothing to ask (no port); its models are its files
+        from sovtui.inference.builtin import engine_installed
+
         models = len(ctx.builtin_server().models())
-        hosts.append(HostState(builtin.name, builtin.url, builtin.locality, answering=False, models=models, builtin=True))
+        on_demand = ctx.config.backend.autostart and engine_installed()
+        hosts.append(HostState(builtin.name, builtin.url, builtin.locality, answering=False, models=models, builtin=True,
+                               on_demand=on_demand))
     import importlib.util
 
     from sovtui.identity.credentials import CredentialBook

@@ -46,7 +46,11 @@ def test_the_built_in_engine_answering_is_local_inference_and_stopped_is_its_own
     stopped = SovereigntyState(hosts=[ollama_down, idle], builtin_default=True)
     assert assess(stopped).level == 0
     assert "builtin-stopped" in ids(stopped) and "ollama-missing" not in ids(stopped)
-    assert "builtin-autostart" in ids(SovereigntyState(hosts=[idle], builtin_default=True, autostart=True))
+    # With autostart, sovtui starts it for the first prompt: its model answers a chat, local inference.
+    on_demand = HostState("builtin", "http://127.0.0.1:0/v1", Locality.THIS_MACHINE, False, models=1, builtin=True, on_demand=True)
+    ready = SovereigntyState(hosts=[ollama_down, on_demand], builtin_default=True, autostart=True, ollama_installed=True)
+    assert assess(ready).level == 2
+    assert "builtin-autostart" in ids(ready) and "ollama-stopped" not in ids(ready)
     empty = HostState("builtin", "http://127.0.0.1:0/v1", Locality.THIS_MACHINE, False, models=0, builtin=True)
     (finding,) = [f for f in assess(SovereigntyState(hosts=[empty], builtin_default=True, autostart=True)).findings
                   if f.id.startswith("builtin")]

@@ -108,3 +108,10 @@ def test_the_built_in_engine_as_default_host_stopped_says_how_to_start_it(cli, c
     report = json.loads(cli("doctor", "--json").stdout)
     (finding,) = [f for f in report["findings"] if f["id"].startswith("builtin")]
     assert finding["id"] == "builtin-stopped" and "sovtui backend start --host builtin" in finding["next_step"]
+    assert report["level"] == 0
+
+    # With autostart the first chat starts it: a model of this machine answers, local inference.
+    ctx.update_config(lambda config: setattr(config.backend, "autostart", True))
+    report = json.loads(cli("doctor", "--json").stdout)
+    assert report["level"] == 2
+    assert [f["id"] for f in report["findings"] if f["id"].startswith("builtin")] == ["builtin-autostart"]
