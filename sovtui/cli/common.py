@@ -18,7 +18,7 @@ def described(doc: str | None) -> str:
     alike; argparse prints it as written, so reST's double backquotes would
     reach the terminal.
     """
-    return re.sub(r"``(.+?)``", r"'\1'", doc or "", flags=re.S)
+    return re.sub(r"``(.+?)``", r"'\1'", doc or "", flags=re.DOTALL)
 
 
 def add_host_option(parser: argparse.ArgumentParser) -> None:

@@ -35,8 +35,8 @@ from sovtui.chat.models import Conversation, Message
 from sovtui.chat.session import ChatSession
 from sovtui.chat.store import ConversationStore
 from sovtui.errors import SovtuiError
-from sovtui.ui.panes.chat_actions import Reply, open_reply
 from sovtui.ui.messages import SovereigntyChanged
+from sovtui.ui.panes.chat_actions import Reply, open_reply
 from sovtui.ui.panes.chat_history import ChatHistory
 from sovtui.ui.screens.approval import ask_approval
 from sovtui.ui.widgets.chat_info import ChatInfo
