@@ -443,8 +443,7 @@ async def gather_state(ctx: Context, *, timeout: float = 3.0, files: bool = True
     import asyncio
 
     from sovtui.endpoints import configured_endpoints
-    from sovtui.inference.builtin import IDLE_URL
-    from sovtui.inference.hosts import HostTarget, is_builtin, target_of
+    from sovtui.inference.hosts import IDLE_URL, HostTarget, is_builtin, target_of
     from sovtui.inference.server import ollama_binary
     from sovtui.inference.suggest import recommended
 

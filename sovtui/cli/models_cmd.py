@@ -417,7 +417,8 @@ def cmd_default(args: argparse.Namespace, ctx: Context) -> int:
     else:
         target = ctx.host(args.host)
         where = "new chats go there" if not os.environ.get("OLLAMA_HOST") else "new chats go there once OLLAMA_HOST is unset"
-        print(f"default model: {safe_line(name)} on {safe_line(target.name)} ({target.locality.label}): {where}")
+        # The name given (a pool is named as a pool; ctx.host gives its first member, for the locality).
+        print(f"default model: {safe_line(name)} on {safe_line(args.host)} ({target.locality.label}): {where}")
     return 0
 
 
